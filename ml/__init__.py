@@ -1,0 +1,1 @@
+"""The ML worker: daily top movers and media-influence scores."""

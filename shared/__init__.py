@@ -1,0 +1,1 @@
+"""Code every insertcoin service shares: settings, record contracts, Kafka plumbing, parsers."""

@@ -1,0 +1,50 @@
+"""One frozen settings object, read once from the environment (and a ``.env`` file if present)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every variable a service reads. Defaults point at the real sources and the local stack."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", frozen=True,
+                                      extra="ignore")
+
+    # Where records go.
+    database_url: SecretStr = Field(
+        default=SecretStr("postgresql://insertcoin_loader@127.0.0.1:55432/insertcoin"),
+        description="SQLAlchemy/libpq URL of the loader role (the ML worker may use its own).")
+    kafka_bootstrap_servers: str = "127.0.0.1:59092"
+    kafka_security_protocol: str = "PLAINTEXT"
+
+    # One base URL per source host; the real host by default, the replay site in the demo.
+    naver_stock_api_url: str = "https://api.stock.naver.com"
+    naver_stock_url: str = "https://stock.naver.com"
+    naver_mstock_url: str = "https://m.stock.naver.com"
+    naver_finance_url: str = "https://finance.naver.com"
+    nate_news_url: str = "https://news.nate.com"
+    cnn_dataviz_url: str = "https://production.dataviz.cnn.io"
+    cnn_web_url: str = "https://edition.cnn.com"
+    koreaexim_url: str = "https://oapi.koreaexim.go.kr"
+    kind_url: str = "https://kind.krx.co.kr"
+
+    # Secrets: only ever from the environment.
+    koreaexim_authkey: SecretStr | None = None
+
+    # Running.
+    log_level: str = "INFO"
+    stack_dir: Path = ROOT / ".stack"
+    archive_dir: str = str(ROOT / "var" / "archive")
+    chromium_path: str = "/usr/bin/chromium"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, parsed once."""
+    return Settings()
