@@ -34,7 +34,7 @@ def configure(service: str, run_id: str = "-", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("kafka", "scrapy", "urllib3", "asyncio", "filelock", "matplotlib"):
+    for noisy in ("kafka", "scrapy", "urllib3", "asyncio", "filelock", "matplotlib", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -20,8 +20,12 @@ class Settings(BaseSettings):
     database_url: SecretStr = Field(
         default=SecretStr("postgresql://insertcoin_loader@127.0.0.1:55432/insertcoin"),
         description="SQLAlchemy/libpq URL of the loader role (the ML worker may use its own).")
+    database_admin_url: SecretStr | None = Field(
+        default=None, description="Owner role, used only by `insertcoin migrate`.")
     kafka_bootstrap_servers: str = "127.0.0.1:59092"
     kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "AWS_MSK_IAM"
+    kafka_topic_prefix: str = "insertcoin."
 
     # One base URL per source host; the real host by default, the replay site in the demo.
     naver_stock_api_url: str = "https://api.stock.naver.com"
@@ -40,6 +44,9 @@ class Settings(BaseSettings):
     # Running.
     log_level: str = "INFO"
     stack_dir: Path = ROOT / ".stack"
+    stack_pg_port: int = 55432
+    stack_kafka_port: int = 59092
+    cache_dir: Path = Path.home() / ".cache" / "insertcoin"
     archive_dir: str = str(ROOT / "var" / "archive")
     chromium_path: str = "/usr/bin/chromium"
 

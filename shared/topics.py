@@ -1,11 +1,22 @@
-"""Kafka topics: one per stream, keyed by the natural key, plus the dead letter and bookmarks."""
+"""Kafka topics: one per stream, keyed by the natural key, plus the dead letter and bookmarks.
+
+Topic names carry a prefix from the settings (``KAFKA_TOPIC_PREFIX``, default ``insertcoin.``),
+so that tests and several environments can share one broker without touching each other.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from shared.records import STREAMS
 
-PREFIX = "insertcoin."
+#: Partition counts follow volume: prices and posts are per stock per day, the rest is small.
+PARTITIONS: dict[str, int] = {
+    "daily_price": 6, "board_post": 6, "financial_statement": 3, "stock_listing": 3,
+    "stock_valuation": 3, "news_rank": 3,
+}
+DEAD_LETTER = "dead_letter"
+#: Crawl bookmarks (last post seen, last day fetched): compacted, so the newest per key survives.
+BOOKMARKS = "bookmarks"
 
 
 @dataclass(frozen=True)
@@ -15,20 +26,16 @@ class Topic:
     compacted: bool = False
 
 
-#: Partition counts follow volume: prices and posts are per stock per day, the rest is small.
-_PARTITIONS = {"daily_price": 6, "board_post": 6, "financial_statement": 3, "stock_listing": 3,
-               "stock_valuation": 3, "news_rank": 3}
-
-STREAM_TOPICS: dict[str, Topic] = {
-    stream: Topic(PREFIX + stream, _PARTITIONS.get(stream, 1)) for stream in STREAMS
-}
-DEAD_LETTER = Topic(PREFIX + "dead_letter", 1)
-#: Crawl bookmarks (last post seen, last day fetched): compacted, so the newest per key survives.
-BOOKMARKS = Topic(PREFIX + "bookmarks", 1, compacted=True)
-
-ALL_TOPICS: tuple[Topic, ...] = (*STREAM_TOPICS.values(), DEAD_LETTER, BOOKMARKS)
+def topic_for(stream: str, prefix: str = "insertcoin.") -> str:
+    """The topic a stream's records (or the dead letter, or bookmarks) travel on."""
+    if stream not in STREAMS and stream not in (DEAD_LETTER, BOOKMARKS):
+        raise KeyError(f"unknown stream {stream!r}")
+    return prefix + stream
 
 
-def topic_for(stream: str) -> str:
-    """The topic a stream's records travel on."""
-    return STREAM_TOPICS[stream].name
+def all_topics(prefix: str = "insertcoin.") -> list[Topic]:
+    """Every topic the fleet needs, with its partition count."""
+    topics = [Topic(topic_for(s, prefix), PARTITIONS.get(s, 1)) for s in STREAMS]
+    topics.append(Topic(topic_for(DEAD_LETTER, prefix), 1))
+    topics.append(Topic(topic_for(BOOKMARKS, prefix), 1, compacted=True))
+    return topics

@@ -1,0 +1,133 @@
+"""Kafka plumbing written once: topics, the idempotent publisher, consumers."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import NoBrokersAvailable, TopicAlreadyExistsError
+
+from shared.records import Envelope, Record
+from shared.settings import Settings
+from shared.topics import Topic, all_topics, topic_for
+
+log = logging.getLogger(__name__)
+
+
+def _security(settings: Settings | None) -> dict:
+    if settings is None or settings.kafka_security_protocol == "PLAINTEXT":
+        return {}
+    extra = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol.startswith("SASL"):
+        extra["sasl_mechanism"] = settings.kafka_sasl_mechanism
+    return extra
+
+
+def wait_for_broker(bootstrap: str, timeout: float = 60.0) -> None:
+    """Block until the broker answers a metadata request."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+            admin.list_topics()
+            admin.close()
+            return
+        except (NoBrokersAvailable, Exception) as exc:  # noqa: BLE001 - any failure means "not yet"
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kafka at {bootstrap} did not answer within {timeout:.0f}s: {exc}")
+            time.sleep(0.3)
+
+
+def ensure_topics(bootstrap: str, prefix: str = "insertcoin.",
+                  topics: Iterable[Topic] | None = None) -> list[str]:
+    """Create the fleet's topics that do not exist yet; returns the names created."""
+    wanted = list(topics) if topics is not None else all_topics(prefix)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    try:
+        existing = set(admin.list_topics())
+        new = [NewTopic(t.name, t.partitions, 1,
+                        topic_configs={"cleanup.policy": "compact"} if t.compacted else {})
+               for t in wanted if t.name not in existing]
+        if new:
+            try:
+                admin.create_topics(new, timeout_ms=30000)
+            except TopicAlreadyExistsError:
+                pass
+        return [t.name for t in new]
+    finally:
+        admin.close()
+
+
+def list_topics(bootstrap: str) -> dict[str, int]:
+    """Topic name -> partition count (internal topics left out)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    try:
+        return {t: len(consumer.partitions_for_topic(t) or ())
+                for t in consumer.topics() if not t.startswith("__")}
+    finally:
+        consumer.close()
+
+
+def make_producer(settings: Settings, **overrides) -> KafkaProducer:
+    """An idempotent producer with acks=all: a retried send is never written twice."""
+    config = dict(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=20,
+        batch_size=256 * 1024,
+        compression_type="gzip",
+        max_in_flight_requests_per_connection=5,
+        retries=2**31 - 1,
+        **_security(settings),
+    )
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+class Publisher:
+    """Envelopes records and sends them to their stream's topic, keyed by the natural key.
+
+    ``flush()`` must be called (``close()`` does it) before a crawl reports success: it raises if any
+    send failed, so a run never claims records it did not deliver.
+    """
+
+    def __init__(self, settings: Settings, *, source: str, run_id: str, producer=None):
+        self.settings = settings
+        self.source = source
+        self.run_id = run_id
+        self.producer = producer or make_producer(settings)
+        self.sent = 0
+        self._futures: list = []
+
+    def publish(self, record: Record) -> None:
+        envelope = Envelope.wrap(record, source=self.source, run_id=self.run_id)
+        self.send_envelope(envelope)
+
+    def send_envelope(self, envelope: Envelope) -> None:
+        topic = topic_for(envelope.stream, self.settings.kafka_topic_prefix)
+        future = self.producer.send(topic, key=envelope.key.encode(),
+                                    value=envelope.model_dump_json().encode())
+        self._futures.append(future)
+        self.sent += 1
+        if len(self._futures) >= 10_000:
+            self._settle()
+
+    def _settle(self) -> None:
+        self.producer.flush()
+        failed = [f for f in self._futures if f.failed()]
+        self._futures.clear()
+        if failed:
+            raise RuntimeError(f"{len(failed)} records were not delivered: {failed[0].exception!r}")
+
+    def flush(self) -> None:
+        """Wait until every record sent so far is acknowledged by all in-sync replicas."""
+        self._settle()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.producer.close()

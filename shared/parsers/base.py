@@ -1,0 +1,278 @@
+"""What every parser shares: the response, the refusal error, decoding and number reading.
+
+A parser is a pure function ``Response -> list[Record]``. It either returns every record of the
+page or raises :class:`ParseError` (or a subclass) naming itself and the reason; nothing else
+escapes (see :func:`shared.parsers.parse`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+from lxml import html as lxml_html
+
+from shared.records import KST, Record
+
+
+class ParseError(Exception):
+    """A response that is not the page the parser expects. ``str()`` is one line."""
+
+    def __init__(self, parser: str, reason: str):
+        super().__init__(parser, reason)
+        self.parser = parser
+        self.reason = " ".join(str(reason).split())  # always one line
+
+    def __str__(self) -> str:
+        return f"{self.parser}: {self.reason}"
+
+
+class Blocked(ParseError):
+    """The source answered a block page or a rate limit (retry later, back off)."""
+
+
+class ConfigurationError(ParseError):
+    """The request itself is misconfigured (e.g. a bad API key): retrying will not help."""
+
+
+class QuotaExceeded(ParseError):
+    """The source's daily quota is spent (Korea Eximbank result 4)."""
+
+
+class Refusal(Exception):
+    """Raised inside a parser; :func:`shared.parsers.parse` turns it into ``kind(name, reason)``."""
+
+    def __init__(self, reason: str, kind: type[ParseError] = ParseError):
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Response:
+    """One HTTP response as the parsers see it. Header names are lower-cased."""
+
+    body: bytes
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    status: int = 200
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", {str(k).lower(): str(v) for k, v in self.headers.items()})
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    def query(self, name: str) -> str | None:
+        """The first value of a query parameter, or None."""
+        values = parse_qs(urlsplit(self.url).query).get(name)
+        return values[0] if values else None
+
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_ALIASES = {"euc-kr": "cp949", "euc_kr": "cp949", "ks_c_5601-1987": "cp949", "x-windows-949": "cp949",
+            "ms949": "cp949", "windows-949": "cp949", "utf8": "utf-8"}
+
+
+def _codec(name: str) -> str:
+    name = name.strip().lower()
+    return _ALIASES.get(name, name)
+
+
+def charset_of(response: Response, default: str) -> str:
+    """The charset the source declares: Content-Type header, else ``<meta charset>``, else ``default``.
+
+    EUC-KR is read as cp949, its superset, which is what Korean servers really send.
+    """
+    header = response.headers.get("content-type", "")
+    match = re.search(r"charset\s*=\s*\"?([A-Za-z0-9_\-]+)", header, re.I)
+    if match:
+        return _codec(match.group(1))
+    match = _CHARSET_RE.search(response.body[:4096])
+    if match:
+        return _codec(match.group(1).decode("ascii"))
+    return _codec(default)
+
+
+def decode(response: Response, default: str = "utf-8") -> str:
+    """The body as text in its declared charset; a body that is not valid in it is refused."""
+    charset = charset_of(response, default)
+    try:
+        return response.body.decode(charset)
+    except LookupError:
+        raise Refusal(f"unknown charset {charset!r}") from None
+    except UnicodeDecodeError as err:
+        raise Refusal(f"body is not valid {charset} (byte {err.start}): wrong encoding") from None
+
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def html_tree(text: str):
+    """Parse HTML text with lxml; an empty or unparsable document is refused."""
+    text = _XML_DECL.sub("", text, count=1)
+    if not text.strip():
+        raise Refusal("empty body")
+    try:
+        return lxml_html.document_fromstring(text)
+    except (ValueError, lxml_html.etree.ParserError) as err:
+        raise Refusal(f"unparsable HTML: {err}") from None
+
+
+_INVALID_ESCAPE = re.compile(r'\\(?!["\\/bfnrtu])')
+
+
+def load_json(response: Response) -> Any:
+    """Decode a JSON body. HTML where JSON was due, a truncated or invalid body are refused.
+
+    Tolerates what Naver really sends: raw control characters and invalid backslash escapes
+    inside strings.
+    """
+    body = response.body
+    head = body[:512].lstrip().lower()
+    if head.startswith((b"<!doctype", b"<html", b"<")) or response.content_type() == "text/html":
+        raise Refusal("HTML where JSON was due", blocked_kind(body))
+    if not body.strip():
+        raise Refusal("empty body")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refusal("JSON body is not valid UTF-8") from None
+    try:
+        return json.loads(_INVALID_ESCAPE.sub(r"\\\\", text), strict=False)
+    except json.JSONDecodeError as err:
+        raise Refusal(f"truncated or invalid JSON ({err.msg} at char {err.pos})") from None
+
+
+_BLOCK_MARKERS = (b"captcha", b"I'm a teapot", "비정상적인".encode(), "접근이 제한".encode(),
+                  "일시적으로 제한".encode(), b"Access Denied", b"Too Many Requests")
+
+
+def blocked_kind(body: bytes) -> type[ParseError]:
+    """``Blocked`` if the body looks like a block page, else plain ``ParseError``."""
+    sample = body[:20000]
+    return Blocked if any(marker in sample for marker in _BLOCK_MARKERS) else ParseError
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_MISSING = {"", "-", "N/A", "n/a", "null", "None"}
+
+
+def number(text: Any, *, what: str = "value") -> float | None:
+    """Read a display number: "12.34배", "22,292원", "46.52%", "-1,234", "+53,759". "-" -> None."""
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    raw = str(text).replace("\xa0", " ").strip()
+    if raw in _MISSING:
+        return None
+    cleaned = raw.replace(",", "").replace(" ", "")
+    match = _NUMBER.match(cleaned)
+    if not match or cleaned[match.end():] not in ("", "배", "원", "%", "억", "억원", "주"):
+        raise Refusal(f"{what} {raw!r} is not a number")
+    return float(match.group(0))
+
+
+def integer(text: Any, *, what: str = "value") -> int | None:
+    """Like :func:`number` but integral."""
+    value = number(text, what=what)
+    if value is None:
+        return None
+    if value != int(value):
+        raise Refusal(f"{what} {text!r} is not an integer")
+    return int(value)
+
+
+def kst_datetime(text: str, fmt: str) -> dt.datetime:
+    """A naive Korean local time string as an aware Asia/Seoul datetime."""
+    try:
+        return dt.datetime.strptime(text.strip(), fmt).replace(tzinfo=KST)
+    except ValueError:
+        raise Refusal(f"time {text!r} does not match {fmt}") from None
+
+
+def day(text: str, fmt: str) -> dt.date:
+    """A date string in ``fmt``, refused if it does not match."""
+    try:
+        return dt.datetime.strptime(text.strip(), fmt).date()
+    except ValueError:
+        raise Refusal(f"date {text!r} does not match {fmt}") from None
+
+
+def require(value: Any, reason: str) -> Any:
+    """``value`` if truthy, else refuse with ``reason``."""
+    if value is None or value == "" or value == [] or value == {}:
+        raise Refusal(reason)
+    return value
+
+
+@dataclass(frozen=True)
+class Parser:
+    """A registered parser: its name, what it yields and the function."""
+
+    name: str
+    streams: tuple[str, ...]
+    function: Callable[[Response], list[Record]]
+    description: str
+
+
+#: name -> Parser, filled by the ``@register`` decorators of the source modules.
+PARSERS: dict[str, Parser] = {}
+
+
+def _contract_reason(err: Exception) -> str:
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        parts = []
+        for item in errors()[:3]:
+            loc = ".".join(str(p) for p in item.get("loc", ()))
+            parts.append(f"{loc}: {item.get('msg')} (got {item.get('input')!r})")
+        title = getattr(err, "title", "record")
+        return f"{title} fails the contract: " + "; ".join(parts)
+    return f"{type(err).__name__}: {err}"
+
+
+def register(name: str, streams: tuple[str, ...], description: str):
+    """Register a parser function under ``name``; the wrapper enforces the refusal rules:
+    non-2xx statuses are refused, a :class:`Refusal` becomes ``ParseError`` (or its kind) and any
+    other exception is wrapped, so callers only ever see ``ParseError``."""
+
+    def wrap(function: Callable[[Response], list[Record]]):
+        def parse_response(response: Response) -> list[Record]:
+            try:
+                if not 200 <= response.status < 300:
+                    kind = Blocked if response.status in (403, 418, 429) else ParseError
+                    raise Refusal(f"HTTP {response.status}", kind)
+                records = function(response)
+                if not isinstance(records, list):
+                    records = list(records)
+                return records
+            except ParseError:
+                raise
+            except Refusal as err:
+                raise err.kind(name, err.reason) from None
+            except Exception as err:  # noqa: BLE001 - the contract is: only ParseError escapes
+                if type(err).__name__ == "ValidationError":
+                    raise ParseError(name, _contract_reason(err)) from err
+                raise ParseError(name, f"unexpected {type(err).__name__}: {err}") from err
+
+        parse_response.__name__ = function.__name__
+        parse_response.__doc__ = function.__doc__
+        parse_response.__wrapped__ = function
+        PARSERS[name] = Parser(name, streams, parse_response, description)
+        return parse_response
+
+    return wrap
