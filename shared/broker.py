@@ -78,8 +78,8 @@ def make_producer(settings: Settings, **overrides) -> KafkaProducer:
         enable_idempotence=True,
         linger_ms=20,
         batch_size=256 * 1024,
-        compression_type="gzip",
-        max_in_flight_requests_per_connection=5,
+        # kafka-python keeps idempotence (no duplicates, no reordering) only with one request in flight.
+        max_in_flight_requests_per_connection=1,
         retries=2**31 - 1,
         **_security(settings),
     )
