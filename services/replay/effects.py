@@ -1,0 +1,65 @@
+"""Planted media effects: which medium drives the day's top movers, how strongly, with what lag.
+
+A config is JSON or YAML::
+
+    {"movers_per_day": 8,
+     "effects": [{"medium": "board", "strength": 1.0, "lag": 1}]}
+
+``medium`` is one of board, news, financial (stock-level media: the planted movers carry the
+signal) or fear_greed, fx (market-wide media: they set how many big movers a day has).
+``lag`` 0 means activity during the trading day itself, 1 activity on the day before (stamped
+before the 09:00 KST open). An empty ``effects`` list plants nothing: movers are pure noise.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Medium = Literal["board", "news", "financial", "fear_greed", "fx"]
+STOCK_MEDIA = ("board", "news", "financial")
+MARKET_MEDIA = ("fear_greed", "fx")
+
+
+class Effect(BaseModel):
+    """One planted effect."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    medium: Medium
+    strength: float = Field(default=1.0, gt=0, le=5)
+    lag: Literal[0, 1] = 1
+
+
+class EffectsConfig(BaseModel):
+    """The whole planted-effects configuration of a world."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    movers_per_day: int = Field(default=8, ge=0, le=200)
+    effects: list[Effect] = Field(default_factory=lambda: [Effect(medium="board")])
+
+    def stock_effects(self) -> list[Effect]:
+        return [e for e in self.effects if e.medium in STOCK_MEDIA]
+
+    def market_effects(self) -> list[Effect]:
+        return [e for e in self.effects if e.medium in MARKET_MEDIA]
+
+
+def load_effects(path: str | Path | None) -> EffectsConfig:
+    """Read an effects config (JSON or YAML); ``None`` gives the default (board, lag 1)."""
+    if path is None:
+        return EffectsConfig()
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+        data = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
+    try:
+        return EffectsConfig.model_validate(data or {})
+    except ValueError as exc:
+        raise ValueError(f"effects config {path}: {exc}") from exc

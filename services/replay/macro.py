@@ -1,0 +1,99 @@
+"""Market-wide media of the simulated world: CNN Fear & Greed (US sessions) and Eximbank FX rates."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import numpy as np
+
+#: (cur_unit, cur_nm, KRW per unit on the base day): the set and names Eximbank really sends.
+CURRENCIES: list[tuple[str, str, float]] = [
+    ("AED", "아랍에미리트 디르함", 354.96), ("AUD", "호주 달러", 870.48),
+    ("BHD", "바레인 디나르", 3458.45), ("BND", "브루나이 달러", 969.84),
+    ("CAD", "캐나다 달러", 982.0), ("CHF", "스위스 프랑", 1472.55), ("CNH", "위안화", 180.16),
+    ("DKK", "덴마아크 크로네", 192.49), ("EUR", "유로", 1434.44), ("GBP", "영국 파운드", 1677.21),
+    ("HKD", "홍콩 달러", 166.56), ("IDR(100)", "인도네시아 루피아", 8.58),
+    ("JPY(100)", "일본 옌", 922.82), ("KRW", "한국 원", 1.0), ("KWD", "쿠웨이트 디나르", 4248.01),
+    ("MYR", "말레이지아 링기트", 279.19), ("NOK", "노르웨이 크로네", 124.42),
+    ("NZD", "뉴질랜드 달러", 809.66), ("SAR", "사우디 리얄", 347.56), ("SEK", "스웨덴 크로나", 121.21),
+    ("SGD", "싱가포르 달러", 969.84), ("THB", "태국 바트", 37.17), ("USD", "미국 달러", 1303.8),
+]
+#: Fear & Greed components as graphdata names them -> (FearGreed field, raw level mean, raw sd).
+COMPONENTS: list[tuple[str, str, float, float]] = [
+    ("market_momentum_sp500", "market_momentum", 5200.0, 40.0),
+    ("stock_price_strength", "stock_price_strength", 2.0, 0.4),
+    ("stock_price_breadth", "stock_price_breadth", 1500.0, 40.0),
+    ("put_call_options", "put_call_options", 0.85, 0.04),
+    ("market_volatility_vix", "market_volatility", 18.0, 1.2),
+    ("junk_bond_demand", "junk_bond_demand", 2.0, 0.05),
+    ("safe_haven_demand", "safe_haven_demand", 3.0, 0.6),
+]
+
+
+@lru_cache(maxsize=4)
+def _calendar(name: str):
+    import exchange_calendars as xc
+    return xc.get_calendar(name)
+
+
+def sessions(calendar: str, start: dt.date, end: dt.date) -> list[dt.date]:
+    """Trading days of an exchange_calendars calendar (XKRX, XNYS) between two dates, inclusive."""
+    cal = _calendar(calendar)
+    return [ts.date() for ts in cal.sessions_in_range(start.isoformat(), end.isoformat())]
+
+
+def rating(score: float) -> str:
+    """CNN's rating words for a 0-100 score."""
+    if score < 25:
+        return "extreme fear"
+    if score < 45:
+        return "fear"
+    if score <= 55:
+        return "neutral"
+    if score <= 75:
+        return "greed"
+    return "extreme greed"
+
+
+def fear_greed_series(rng: np.random.Generator, days: list[dt.date]) -> dict:
+    """Score and component scores (0-100) plus raw component levels for each US session."""
+    n = len(days)
+    score = np.empty(n)
+    s = 50.0 + rng.normal(0, 15)
+    for i in range(n):
+        s = 50 + 0.93 * (s - 50) + rng.normal(0, 6.5)
+        s = float(np.clip(s, 1.0, 99.0))
+        score[i] = s
+    out: dict = {"days": [d.isoformat() for d in days],
+                 "score": [round(float(v), 10) for v in score], "components": {}}
+    for name, _field, mean, sd in COMPONENTS:
+        comp = np.clip(score + rng.normal(0, 12, n), 0, 100)
+        level = mean + np.cumsum(rng.normal(0, sd, n)) * 0.3 + (comp - 50) / 50 * sd * 3
+        out["components"][name] = {"score": [round(float(v), 1) for v in comp],
+                                   "level": [round(float(v), 6) for v in level]}
+    return out
+
+
+def fx_series(rng: np.random.Generator, days: list[dt.date]) -> dict:
+    """Deal base rates (KRW per unit) per KRX session for every currency, USD a random walk."""
+    n = len(days)
+    usd = 1380.0 * np.exp(np.cumsum(rng.normal(0, 0.0045, n)))
+    rates: dict[str, list[float]] = {}
+    for cur, _name, base in CURRENCIES:
+        if cur == "KRW":
+            rates[cur] = [1.0] * n
+            continue
+        cross = base / 1303.8 * np.exp(np.cumsum(rng.normal(0, 0.002, n)))
+        rates[cur] = [round(float(v), 2) for v in usd * cross]
+    return {"days": [d.isoformat() for d in days], "rates": rates}
+
+
+def fx_spread(deal: float) -> tuple[float, float]:
+    """Eximbank's cash-transfer buying (ttb) and selling (tts) rates around the deal rate."""
+    return round(deal * 0.99, 2), round(deal * 1.01, 2)
+
+
+def fmt_rate(value: float) -> str:
+    """Eximbank's number text: thousands commas, up to 2 decimals, no trailing zeros ("1,303.8")."""
+    text = f"{value:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

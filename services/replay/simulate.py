@@ -1,0 +1,125 @@
+"""``insertcoin simulate``: write a simulated market world (and its ground truth) for the replay site.
+
+The layout of a world folder is described in services/replay/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from services.replay import board, financials, macro, market, news, store, truth
+from services.replay.effects import EffectsConfig, load_effects
+from services.replay.listing import make_listing
+
+log = logging.getLogger(__name__)
+WORLD_VERSION = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stocks", type=int, default=300, help="number of listed securities")
+    parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, required=True,
+                        help="first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, required=True,
+                        help="last day (YYYY-MM-DD)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, required=True, help="world folder to write")
+    parser.add_argument("--effects", type=Path, help="planted effects config (JSON or YAML)")
+    parser.add_argument("--posts-per-day", type=float, default=0.4,
+                        help="mean ordinary board posts per stock and calendar day")
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    summary = build_world(args.out, stocks=args.stocks, start=args.start, end=args.end,
+                          seed=args.seed, effects=load_effects(args.effects),
+                          posts_per_day=args.posts_per_day)
+    log.info("world written", extra={"out": str(args.out), "seconds": round(time.perf_counter() - started, 2),
+                                      **summary})
+    return 0
+
+
+def _previous_session(day: dt.date) -> dt.date:
+    return macro.sessions("XKRX", day - dt.timedelta(days=20), day - dt.timedelta(days=1))[-1]
+
+
+def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: int,
+                effects: EffectsConfig, posts_per_day: float = 0.4) -> dict:
+    """Simulate and write a world folder; returns counts per truth stream."""
+    if end < start:
+        raise ValueError(f"--to {end} is before --from {start}")
+    if stocks < 10:
+        raise ValueError(f"--stocks {stocks}: a world needs at least 10 securities")
+    krx_days = macro.sessions("XKRX", start, end)
+    if not krx_days:
+        raise ValueError(f"no KRX trading day between {start} and {end}")
+    end_session = krx_days[-1]
+    us_days = macro.sessions("XNYS", start - dt.timedelta(days=400), end)
+    r_list, r_fg, r_fx, r_halt, r_plan, r_px, r_board, r_news, r_fin = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9))
+
+    listing = make_listing(r_list, stocks, end)
+    fg = macro.fear_greed_series(r_fg, us_days)
+    fx = macro.fx_series(r_fx, krx_days)
+    driver = market.market_driver(effects, krx_days, fg, fx)
+    halted = market.draw_halts(r_halt, stocks, len(krx_days))
+    plan = market.plan_movers(r_plan, effects, listing, halted, driver)
+    prices = market.simulate_prices(r_px, listing, halted, plan, driver)
+    indexes = {"KOSPI": market.index_series(prices, listing, "KOSPI", 2500.0),
+               "KOSDAQ": market.index_series(prices, listing, "KOSDAQ", 800.0)}
+
+    bursts, news_planted, surprise = [], defaultdict(list), {}
+    for t, day in enumerate(krx_days):
+        prev_day = krx_days[t - 1] if t else _previous_session(day)
+        for m in plan[t]:
+            if m["medium"] == "board":
+                w0, w1 = board.burst_window(day, prev_day, m["lag"])
+                count = int(r_board.poisson(12 + 15 * m["strength"]))
+                bursts.append((m["index"], w0, w1, count))
+                m["window"] = [w0.isoformat() + "+09:00", w1.isoformat() + "+09:00"]
+                m["posts"] = count
+            elif m["medium"] == "news":
+                news_day = day - dt.timedelta(days=m["lag"])
+                news_planted[news_day].append(m["index"])
+                m["news_date"] = news_day.isoformat()
+            elif m["medium"] == "financial":
+                surprise[m["index"]] = m["sign"]
+        for i in r_board.choice(stocks, size=max(effects.movers_per_day // 2, 1), replace=False):
+            w0, w1 = board.burst_window(day, prev_day, 1)
+            bursts.append((int(i), w0, w1, int(r_board.poisson(6))))
+    posts = board.make_posts(r_board, listing, start - dt.timedelta(days=4), end, bursts, posts_per_day)
+    ranked = news.make_news(r_news, listing, start - dt.timedelta(days=1), end, news_planted)
+    last_close = prices["close"][:, -1]
+    statements = {s["code"]: financials.make_financials(r_fin, s, float(last_close[i]), end,
+                                                        surprise.get(i, 0))
+                  for i, s in enumerate(listing) if s["security_type"] == "stock"}
+    for i, s in enumerate(listing):
+        s["market_cap"] = int(last_close[i]) * s["shares"]
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "prices").mkdir(exist_ok=True)
+    meta = {"version": WORLD_VERSION, "seed": seed, "from": start.isoformat(), "to": end.isoformat(),
+            "stocks": stocks, "krx_days": [d.isoformat() for d in krx_days],
+            "end_session": end_session.isoformat(), "effects": effects.model_dump(mode="json")}
+    store.write_json(out / "world.json", meta)
+    store.write_json(out / "listing.json", listing)
+    for key in ("open", "high", "low", "close", "foreign", "volume"):
+        np.save(out / "prices" / f"{key}.npy", prices[key])
+    store.write_json(out / "prices" / "index.json", indexes)
+    by_code: dict[str, list[dict]] = defaultdict(list)
+    for post in posts:
+        by_code[post["code"]].append(post)
+    store.write_keyed(out / "board.jsonl", ((c, by_code[c][::-1]) for c in sorted(by_code)))
+    store.write_keyed(out / "news.jsonl", ranked.items())
+    store.write_keyed(out / "financials.jsonl", sorted(statements.items()))
+    store.write_json(out / "fear_greed.json", fg)
+    store.write_json(out / "fx.json", fx)
+    counts = truth.write_truth(out / "truth", meta, listing, prices, indexes, posts, ranked,
+                               statements, fg, fx)
+    truth.write_effects(out / "truth" / "effects.json", effects, krx_days, driver, plan, listing, prices)
+    return counts
