@@ -156,14 +156,17 @@ def load_json(response: Response) -> Any:
         raise Refusal(f"truncated or invalid JSON ({err.msg} at char {err.pos})") from None
 
 
-_BLOCK_MARKERS = (b"captcha", b"I'm a teapot", "비정상적인".encode(), "접근이 제한".encode(),
-                  "일시적으로 제한".encode(), b"Access Denied", b"Too Many Requests")
+_BLOCK_MARKERS = ("captcha", "I'm a teapot", "비정상적인", "접근이 제한", "일시적으로 제한", "Access Denied",
+                  "Too Many Requests")
 
 
 def blocked_kind(body: bytes) -> type[ParseError]:
-    """``Blocked`` if the body looks like a block page, else plain ``ParseError``."""
+    """``Blocked`` if the body looks like a block page (in UTF-8 or EUC-KR), else ``ParseError``."""
     sample = body[:20000]
-    return Blocked if any(marker in sample for marker in _BLOCK_MARKERS) else ParseError
+    for text in (sample.decode("utf-8", "ignore"), sample.decode("cp949", "ignore")):
+        if any(marker in text for marker in _BLOCK_MARKERS):
+            return Blocked
+    return ParseError
 
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")

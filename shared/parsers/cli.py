@@ -40,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return 1
     out = sys.stdout.buffer
-    for record in records:
-        out.write(orjson.dumps(record.model_dump(mode="json")) + b"\n")
-    out.flush()
+    try:
+        for record in records:
+            out.write(orjson.dumps(record.model_dump(mode="json")) + b"\n")
+        out.flush()
+    except BrokenPipeError:  # e.g. piped into head
+        pass
     return 0
