@@ -115,6 +115,9 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     for post in posts:
         by_code[post["code"]].append(post)
     store.write_keyed(out / "board.jsonl", ((c, by_code[c][::-1]) for c in sorted(by_code)))
+    np.save(out / "board_ids.npy", np.array([int(p["id"]) for p in posts], dtype=np.int64))
+    code_index = {s["code"]: i for i, s in enumerate(listing)}
+    np.save(out / "board_stocks.npy", np.array([code_index[p["code"]] for p in posts], dtype=np.int32))
     store.write_keyed(out / "news.jsonl", ranked.items())
     store.write_keyed(out / "financials.jsonl", sorted(statements.items()))
     store.write_json(out / "fear_greed.json", fg)

@@ -66,7 +66,7 @@ def post_records(posts: list[dict]) -> Iterable[BoardPost]:
     for p in sorted(posts, key=lambda p: (p["code"], int(p["id"]))):
         yield BoardPost(code=p["code"], post_id=p["id"], posted_at=p["written_at"] + KST_SUFFIX,
                         title=p["title"], body=board.body_text(p["lines"]), author=p["nickname"],
-                        views=p["views"], likes=p["likes"], dislikes=p["dislikes"],
+                        views=None, likes=p["likes"], dislikes=p["dislikes"],
                         comment_count=p["comments"], hidden=not p["clean"],
                         reply_depth=p["reply_depth"])
 
@@ -108,7 +108,7 @@ def fx_records(fx: dict) -> Iterable[FxRate]:
     for t, day in enumerate(fx["days"]):
         for cur, name, _base in macro.CURRENCIES:
             deal = fx["rates"][cur][t]
-            ttb, tts = (0.0, 0.0) if cur == "KRW" else macro.fx_spread(deal)
+            ttb, tts = (None, None) if cur == "KRW" else macro.fx_spread(deal)
             code, unit = (cur[:3], 100) if cur.endswith("(100)") else (cur, 1)
             yield FxRate(rate_date=day, currency=code, unit=unit, deal_base_rate=deal, ttb=ttb,
                          tts=tts, name=name)
