@@ -182,6 +182,14 @@ def number(text: Any, *, what: str = "value") -> float | None:
     raw = str(text).replace("\xa0", " ").strip()
     if raw in _MISSING:
         return None
+    try:  # fast path: plain numbers with thousands commas
+        value = float(raw.replace(",", ""))
+    except ValueError:
+        pass
+    else:
+        if value - value != 0:  # inf / nan
+            raise Refusal(f"{what} {raw!r} is not a finite number")
+        return value
     cleaned = raw.replace(",", "").replace(" ", "")
     match = _NUMBER.match(cleaned)
     if not match or cleaned[match.end():] not in ("", "배", "원", "%", "억", "억원", "주"):
@@ -199,9 +207,15 @@ def integer(text: Any, *, what: str = "value") -> int | None:
     return int(value)
 
 
+_FAST_FORMATS = {"%Y%m%d": re.compile(r"(\d{4})(\d{2})(\d{2})"), "%Y-%m-%d": re.compile(r"(\d{4})-(\d{2})-(\d{2})"),
+                 "%Y.%m.%d": re.compile(r"(\d{4})\.(\d{2})\.(\d{2})")}
+
+
 def kst_datetime(text: str, fmt: str) -> dt.datetime:
     """A naive Korean local time string as an aware Asia/Seoul datetime."""
     try:
+        if fmt == "%Y-%m-%dT%H:%M:%S":
+            return dt.datetime.fromisoformat(text.strip()).replace(tzinfo=KST)
         return dt.datetime.strptime(text.strip(), fmt).replace(tzinfo=KST)
     except ValueError:
         raise Refusal(f"time {text!r} does not match {fmt}") from None
@@ -210,6 +224,12 @@ def kst_datetime(text: str, fmt: str) -> dt.datetime:
 def day(text: str, fmt: str) -> dt.date:
     """A date string in ``fmt``, refused if it does not match."""
     try:
+        fast = _FAST_FORMATS.get(fmt)
+        if fast is not None:
+            found = fast.fullmatch(text.strip())
+            if not found:
+                raise ValueError
+            return dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
         return dt.datetime.strptime(text.strip(), fmt).date()
     except ValueError:
         raise Refusal(f"date {text!r} does not match {fmt}") from None
