@@ -22,6 +22,8 @@ class Settings(BaseSettings):
         description="SQLAlchemy/libpq URL of the loader role (the ML worker may use its own).")
     database_admin_url: SecretStr | None = Field(
         default=None, description="Owner role, used only by `insertcoin migrate`.")
+    ml_database_url: SecretStr | None = Field(
+        default=None, description="The ML worker's role (insertcoin_ml); DATABASE_URL when unset.")
     kafka_bootstrap_servers: str = "127.0.0.1:59092"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "AWS_MSK_IAM"

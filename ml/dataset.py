@@ -1,0 +1,161 @@
+"""Load what the ML worker reads from PostgreSQL into pandas frames (and, for tests and
+validation, copy a simulated world's truth records into the tables).
+
+Every loader takes an open psycopg2 connection and explicit bounds, and returns one frame.
+Reads go through ``COPY (SELECT ...) TO STDOUT`` so a year of a full market loads in seconds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import orjson
+import pandas as pd
+import psycopg2
+
+#: Index codes (KOSPI, KOSDAQ) share the price table; stocks have six-character codes.
+STOCK_CODE = "^[0-9A-Z]{6}$"
+
+
+def connect(url: str):
+    """A psycopg2 connection (autocommit off) to ``url``."""
+    return psycopg2.connect(url)
+
+
+def read_frame(conn, sql: str, params: tuple = (), **read_csv) -> pd.DataFrame:
+    """Run ``sql`` (with ``params``) through COPY ... TO STDOUT and parse it into a frame."""
+    with conn.cursor() as cur:
+        query = cur.mogrify(sql, params).decode()
+        buf = io.StringIO()
+        cur.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
+    buf.seek(0)
+    return pd.read_csv(buf, **read_csv)
+
+
+def load_prices(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Daily prices of stocks (not indexes): code, trade_date, open, close, volume, halted."""
+    return read_frame(
+        conn,
+        "SELECT code, trade_date, open::float8 AS open, close::float8 AS close, volume, halted::int AS halted "
+        "FROM if_stock_daily_price WHERE trade_date BETWEEN %s AND %s AND code ~ %s",
+        (start, end, STOCK_CODE), dtype={"code": str}, parse_dates=["trade_date"])
+
+
+def load_stocks(conn) -> pd.DataFrame:
+    """code, name, market_cap of every listed stock."""
+    return read_frame(conn, "SELECT code, name, market_cap FROM m_stock", dtype={"code": str})
+
+
+def load_board(conn, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    """Board posts stamped in [since, until): code, posted_at (UTC), reactions."""
+    return read_frame(
+        conn,
+        "SELECT code, posted_at AT TIME ZONE 'UTC' AS posted_at, "
+        "coalesce(likes, 0) + coalesce(dislikes, 0) + coalesce(comment_count, 0) AS reactions "
+        "FROM if_board_post WHERE posted_at >= %s AND posted_at < %s",
+        (since, until), dtype={"code": str}, parse_dates=["posted_at"])
+
+
+def load_news(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Ranked news rows with rank_date in [start, end]: rank_date, section, rank, title."""
+    return read_frame(
+        conn, "SELECT rank_date, section, rank, title FROM if_news_rank "
+              "WHERE rank_date BETWEEN %s AND %s",
+        (start, end), parse_dates=["rank_date"], keep_default_na=False)
+
+
+def load_financial_events(conn, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    """Financial events stamped in [since, until): code, event_at (UTC), kind.
+
+    ``new_statement``: an actual figure of a period first loaded after the stock's first load (the
+    initial backfill is history, not news). ``estimate_revision``: a consensus figure whose content
+    changed after it was first loaded (``updated_at`` > ``loaded_at``).
+    """
+    return read_frame(
+        conn,
+        """
+        WITH first_seen AS (SELECT code, min(loaded_at) AS t0 FROM if_financial_statement GROUP BY code)
+        SELECT f.code, min(f.loaded_at) AT TIME ZONE 'UTC' AS event_at, 'new_statement' AS kind
+        FROM if_financial_statement f JOIN first_seen s USING (code)
+        WHERE NOT f.is_estimate AND f.loaded_at > s.t0 + interval '1 hour'
+          AND f.loaded_at >= %s AND f.loaded_at < %s
+        GROUP BY f.code, f.period_type, f.period
+        UNION ALL
+        SELECT code, max(updated_at) AT TIME ZONE 'UTC', 'estimate_revision'
+        FROM if_financial_statement
+        WHERE is_estimate AND updated_at > loaded_at AND updated_at >= %s AND updated_at < %s
+        GROUP BY code, period_type, period
+        """,
+        (since, until, since, until), dtype={"code": str}, parse_dates=["event_at"])
+
+
+def load_fear_greed(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """as_of_date, score."""
+    return read_frame(conn, "SELECT as_of_date, score::float8 AS score FROM if_fear_greed "
+                            "WHERE as_of_date BETWEEN %s AND %s ORDER BY as_of_date",
+                      (start, end), parse_dates=["as_of_date"])
+
+
+def load_fx(conn, start: dt.date, end: dt.date, currency: str = "USD") -> pd.DataFrame:
+    """rate_date, rate (KRW per one unit of ``currency``)."""
+    return read_frame(conn, "SELECT rate_date, deal_base_rate::float8 / unit AS rate FROM if_fx_rate "
+                            "WHERE currency = %s AND rate_date BETWEEN %s AND %s ORDER BY rate_date",
+                      (currency, start, end), parse_dates=["rate_date"])
+
+
+def trading_days_between(conn, start: dt.date, end: dt.date) -> list[dt.date]:
+    """Distinct trade dates of stocks in [start, end]."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT DISTINCT trade_date FROM if_stock_daily_price "
+                    "WHERE trade_date BETWEEN %s AND %s ORDER BY 1", (start, end))
+        return [row[0] for row in cur.fetchall()]
+
+
+# --------------------------------------------------------------------------- truth -> tables
+#: stream -> (table, columns in the record, in table order)
+TRUTH_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "stock_listing": ("m_stock", ("code", "name", "market", "sector", "security_type", "listed_date",
+                                  "fiscal_month", "market_cap")),
+    "daily_price": ("if_stock_daily_price", ("code", "trade_date", "open", "high", "low", "close",
+                                             "volume", "halted", "change", "foreign_ratio")),
+    "board_post": ("if_board_post", ("code", "post_id", "posted_at", "title", "body", "author", "views",
+                                     "likes", "dislikes", "comment_count", "hidden", "reply_depth")),
+    "news_rank": ("if_news_rank", ("rank_date", "section", "rank", "title", "url", "press",
+                                   "article_id")),
+    "financial_statement": ("if_financial_statement", ("code", "period_type", "period", "metric",
+                                                        "is_estimate", "value", "unit")),
+    "fear_greed": ("if_fear_greed", ("as_of_date", "score", "rating", "market_momentum",
+                                     "stock_price_strength", "stock_price_breadth", "put_call_options",
+                                     "market_volatility", "junk_bond_demand", "safe_haven_demand")),
+    "fx_rate": ("if_fx_rate", ("rate_date", "currency", "unit", "deal_base_rate", "ttb", "tts",
+                               "name")),
+}
+
+
+def load_truth(folder: Path, url: str, *, streams: tuple[str, ...] = tuple(TRUTH_TABLES),
+               extracted_at: dt.datetime | None = None) -> dict[str, int]:
+    """COPY a simulated world's ``truth/<stream>.jsonl`` records into the tables at ``url``
+    (provenance: source ``simulate``, run_id ``truth``). Returns rows copied per stream."""
+    stamp = (extracted_at or dt.datetime.now(dt.timezone.utc)).isoformat()
+    counts: dict[str, int] = {}
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        for stream in streams:
+            table, cols = TRUTH_TABLES[stream]
+            path = Path(folder) / f"{stream}.jsonl"
+            if not path.exists():
+                raise FileNotFoundError(f"truth stream {stream}: {path} does not exist")
+            frame = pd.DataFrame([orjson.loads(line) for line in path.read_bytes().splitlines() if line])
+            if frame.empty:
+                counts[stream] = 0
+                continue
+            for col in cols:
+                if col not in frame:
+                    frame[col] = None
+            frame = frame[list(cols)].convert_dtypes().assign(source="simulate", run_id="truth", extracted_at=stamp)
+            buf = io.StringIO()
+            frame.to_csv(buf, index=False, header=False)
+            buf.seek(0)
+            cur.copy_expert(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)", buf)
+            counts[stream] = len(frame)
+    return counts

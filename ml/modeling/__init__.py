@@ -1,0 +1,1 @@
+"""Fitting (train) and scoring (predict) of the media-influence models."""

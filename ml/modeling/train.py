@@ -1,0 +1,135 @@
+"""Fitting: the daily lift with its hypergeometric test, and the rolling out-of-sample logistic
+regressions (full model and one without each medium) that the influence scores come from."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import hypergeom
+from sklearn.linear_model import LogisticRegression
+
+from ml.features import MARKET_WINDOW
+
+
+def daily_lift(active: np.ndarray, top: np.ndarray, valid: np.ndarray) -> pd.DataFrame:
+    """Per day: lift of top-10 membership among active stocks over the base rate, and the
+    hypergeometric p-value P(X >= k) of drawing k top movers in n active stocks out of N valid
+    stocks holding K top movers."""
+    a, t = active & valid, top & valid
+    n_universe = valid.sum(axis=1)
+    n_top, n_active = t.sum(axis=1), a.sum(axis=1)
+    n_top_active = (a & t).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base = np.where(n_universe > 0, n_top / n_universe, np.nan)
+        lift = np.where(n_active > 0, (n_top_active / n_active) / base, np.nan)
+    p = hypergeom.sf(n_top_active - 1, n_universe, n_top, n_active)
+    p = np.where(n_active > 0, np.clip(p, 0.0, 1.0), 1.0)
+    return pd.DataFrame({"n_universe": n_universe, "n_top": n_top, "n_active": n_active,
+                         "n_top_active": n_top_active, "base_rate": base, "lift": lift, "p_value": p})
+
+
+def market_daily_lift(active: np.ndarray, turbulent: np.ndarray,
+                      window: int = MARKET_WINDOW) -> pd.DataFrame:
+    """The daily lift for a market-wide medium: units are the trailing ``window`` trading days
+    ending at each day; "top" days are turbulent days, "active" days those with an abnormal move."""
+    n = len(active)
+    a = np.cumsum(np.concatenate([[0], active.astype(int)]))
+    t = np.cumsum(np.concatenate([[0], turbulent.astype(int)]))
+    at = np.cumsum(np.concatenate([[0], (active & turbulent).astype(int)]))
+    end = np.arange(1, n + 1)
+    start = np.maximum(end - window, 0)
+    N, K, A, k = end - start, t[end] - t[start], a[end] - a[start], at[end] - at[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base = K / N
+        lift = np.where(A > 0, (k / A) / base, np.nan)
+    p = np.where(A > 0, np.clip(hypergeom.sf(k - 1, N, K, A), 0.0, 1.0), 1.0)
+    return pd.DataFrame({"n_universe": N, "n_top": K, "n_active": A, "n_top_active": k,
+                         "base_rate": base, "lift": lift, "p_value": p})
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+                 max_negatives_per_positive: int = 20, C: float = 1.0) -> tuple[np.ndarray, float]:
+    """Logistic regression on standardised features; returns (coef, intercept) in the original
+    units. Negatives beyond ``max_negatives_per_positive`` per positive are subsampled at random
+    (case-control sampling moves the intercept only, so within-day rankings are unchanged)."""
+    pos = np.flatnonzero(y)
+    neg = np.flatnonzero(~y)
+    cap = max_negatives_per_positive * max(len(pos), 1)
+    if len(neg) > cap:
+        neg = rng.choice(neg, size=cap, replace=False)
+    rows = np.concatenate([pos, neg])
+    Xs, ys = X[rows].astype(np.float64), y[rows]
+    mu, sd = Xs.mean(axis=0), Xs.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    model = LogisticRegression(C=C, max_iter=300)
+    model.fit((Xs - mu) / sd, ys)
+    coef = model.coef_[0] / sd
+    return coef, float(model.intercept_[0] - (coef * mu).sum())
+
+
+@dataclass
+class RollingFit:
+    """Per-day coefficients of the full model and of each model without one medium."""
+
+    names: list[str]                  # feature names, in column order
+    eval_days: np.ndarray             # indexes of days scored out of sample
+    coef: dict[str, np.ndarray]       # "full" or medium -> (n_eval, F + 1), intercept last;
+                                      # removed features have coefficient 0
+    train_days: int                   # the window length used
+
+
+def schedule(n_days: int, window: int, min_train: int, step: int):
+    """(train day indexes, eval day indexes) of each refit: train on up to ``window`` days before
+    the refit day, evaluate on the ``step`` days from it."""
+    for k in range(min_train, n_days, step):
+        yield np.arange(max(0, k - window), k), np.arange(k, min(k + step, n_days))
+
+
+def rolling_fit(X: np.ndarray, y: np.ndarray, valid: np.ndarray, names: list[str],
+                media: dict[str, tuple[str, ...]], *, window: int = 250, min_train: int = 60,
+                step: int = 21, seed: int = 0) -> RollingFit:
+    """Refit on a rolling window and keep each eval day's coefficients.
+
+    ``X`` is (F, days, units), ``y`` and ``valid`` (days, units); units are stocks, or one market
+    per day for market-wide media (units = 1)."""
+    rng = np.random.default_rng(seed)
+    F = len(names)
+    evals, coef = [], {m: [] for m in ("full", *media)}
+    for train, test in schedule(X.shape[1], window, min_train, step):
+        mask = valid[train]
+        Xt = X[:, train][:, mask].T
+        yt = y[train][mask]
+        if yt.sum() < 2 or (~yt).sum() < 2:
+            continue
+        for model in ("full", *media):
+            keep = [i for i, n in enumerate(names) if model == "full" or n not in media[model]]
+            w = np.zeros(F + 1)
+            w[keep], w[F] = fit_logistic(Xt[:, keep], yt, rng)
+            coef[model].append(np.repeat(w[None, :], len(test), axis=0))
+        evals.append(test)
+    if not evals:
+        return RollingFit(names, np.array([], dtype=int), {m: np.zeros((0, F + 1)) for m in coef}, window)
+    return RollingFit(names, np.concatenate(evals),
+                      {m: np.concatenate(v) for m, v in coef.items()}, window)
+
+
+def pca_summary(X: np.ndarray, valid: np.ndarray, names: list[str], n_components: int = 3) -> list[dict]:
+    """Principal components of standardised stock-day media features (a summary of shared
+    variance, not a measure of influence): component, explained_variance_ratio, loadings, n_rows."""
+    from sklearn.decomposition import PCA
+
+    rows = X[:, valid].T.astype(np.float64)
+    if len(rows) < 3:
+        return []
+    sd = rows.std(axis=0)
+    keep = sd > 0
+    if not keep.any():
+        return []
+    z = (rows[:, keep] - rows[:, keep].mean(axis=0)) / sd[keep]
+    k = min(n_components, int(keep.sum()))
+    pca = PCA(n_components=k, svd_solver="full").fit(z)
+    kept = [n for n, ok in zip(names, keep) if ok]
+    return [{"component": i + 1, "explained_variance_ratio": float(pca.explained_variance_ratio_[i]),
+             "loadings": {n: round(float(w), 4) for n, w in zip(kept, pca.components_[i])},
+             "n_rows": int(len(z))} for i in range(k)]

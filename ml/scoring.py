@@ -1,0 +1,96 @@
+"""One scoring pass over a Panel: top movers, daily lifts, rolling influence and the PCA summary
+for both clocks, as frames ready for the ML tables. Pure: no database here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ml.features import CLOCKS, CONTROLS, MARKET_CONTROLS, MARKET_MEDIA, STOCK_MEDIA, Panel
+from ml.modeling import predict, train
+
+MODEL = "logit-rolling"
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Rolling-model and test settings."""
+
+    window: int = 250         # training days per refit
+    min_train: int = 60       # days before the first out-of-sample day
+    step: int = 21            # eval days per refit
+    n_perm: int = 99
+    n_boot: int = 1000
+    seed: int = 0
+
+
+def stock_tensor(panel: Panel, clock: str) -> tuple[np.ndarray, list[str]]:
+    """(F, days, stocks) features of stock media plus controls, and their names."""
+    names = [n for feats in STOCK_MEDIA.values() for n in feats] + list(CONTROLS)
+    return np.stack([panel.features[clock][n] for n in names]), names
+
+
+def market_tensor(panel: Panel, clock: str) -> tuple[np.ndarray, list[str]]:
+    """(F, days, 1) market-media features plus market controls, and their names."""
+    names = [n for feats in MARKET_MEDIA.values() for n in feats] + list(MARKET_CONTROLS)
+    return np.stack([panel.market[clock][n] for n in names])[:, :, None], names
+
+
+def daily_scores(panel: Panel) -> pd.DataFrame:
+    """if_media_influence_daily rows for every day of the panel."""
+    frames = []
+    for clock in CLOCKS:
+        for medium in STOCK_MEDIA:
+            f = train.daily_lift(panel.active[clock][medium], panel.top, panel.valid)
+            frames.append(f.assign(trade_date=panel.days, medium=medium, clock=clock, scope="stock"))
+        for medium in MARKET_MEDIA:
+            f = train.market_daily_lift(panel.market_active[clock][medium], panel.turbulent)
+            frames.append(f.assign(trade_date=panel.days, medium=medium, clock=clock, scope="market"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def mover_activity(panel: Panel, movers: pd.DataFrame) -> pd.DataFrame:
+    """Top-mover rows with each mover's media activity per clock."""
+    di = np.searchsorted(panel.days, movers["trade_date"].to_numpy().astype("datetime64[D]"))
+    ci = np.searchsorted(panel.codes, movers["code"].to_numpy())
+    out = movers.copy()
+    for clock in CLOCKS:
+        f = panel.features[clock]
+        out[f"board_{clock}"] = f["board_abnormal"][di, ci].astype(float)
+        out[f"news_{clock}"] = f["news_score"][di, ci].astype(float)
+        out[f"financial_{clock}"] = (f["financial_new"] + f["financial_revision"])[di, ci].astype(float)
+    return out
+
+
+def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(m_media_influence rows, m_media_pca rows) for every month / year with out-of-sample days."""
+    frames, pcas = [], []
+    for clock in CLOCKS:
+        X, names = stock_tensor(panel, clock)
+        fit = train.rolling_fit(X, panel.top, panel.valid, names, STOCK_MEDIA, window=config.window,
+                                min_train=config.min_train, step=config.step, seed=config.seed)
+        f = predict.stock_influence(X, panel.top, panel.valid, panel.days, fit, STOCK_MEDIA,
+                                    n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed)
+        frames.append(f.assign(clock=clock, scope="stock", train_days=fit.train_days))
+        Xm, mnames = market_tensor(panel, clock)
+        ones = np.ones((len(panel.days), 1), dtype=bool)
+        mfit = train.rolling_fit(Xm, panel.turbulent[:, None], ones, mnames, MARKET_MEDIA,
+                                 window=config.window, min_train=config.min_train, step=config.step,
+                                 seed=config.seed)
+        m = predict.market_influence(Xm, panel.turbulent, panel.days, mfit, MARKET_MEDIA,
+                                     n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed)
+        frames.append(m.assign(clock=clock, scope="market", train_days=mfit.train_days))
+        media_names = [n for feats in STOCK_MEDIA.values() for n in feats]
+        media_idx = [names.index(n) for n in media_names]
+        for (kind, label), where in predict.periods_of(panel.days).items():
+            for row in train.pca_summary(X[media_idx][:, where], panel.valid[where], media_names):
+                pcas.append({"period_type": kind, "period": label, "clock": clock, **row})
+    influence = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
+        else pd.DataFrame(columns=["period_type", "period", "medium", "clock", "scope", "influence"])
+    if len(influence):
+        influence["rank"] = predict.rank_within(influence)
+        influence["model"] = MODEL
+        influence["n_permutations"] = config.n_perm
+        influence["n_bootstrap"] = config.n_boot
+    return influence, pd.DataFrame(pcas)
