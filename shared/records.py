@@ -17,7 +17,8 @@ import uuid
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints,
+                      model_validator)
 
 KST = ZoneInfo("Asia/Seoul")
 UTC = dt.timezone.utc
@@ -134,6 +135,15 @@ class DailyPrice(Record):
     halted: bool = False
     change: float | None = None
     foreign_ratio: float | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _halted_has_no_prices(self) -> "DailyPrice":
+        prices = (self.open, self.high, self.low)
+        if self.halted and any(p is not None for p in prices):
+            raise ValueError("a halted day has no open/high/low")
+        if not self.halted and any(p is None for p in prices):
+            raise ValueError("a trading day needs open, high and low (or halted=true)")
+        return self
 
 
 class BoardPost(Record):

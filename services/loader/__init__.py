@@ -1,0 +1,1 @@
+"""The loader: Kafka -> PostgreSQL, every record exactly once in its table."""

@@ -1,0 +1,31 @@
+"""``insertcoin load``: consume every stream into PostgreSQL (long-running; ``--until-idle`` stops
+when caught up)."""
+from __future__ import annotations
+
+import argparse
+
+import orjson
+
+from services.loader.consumer import GROUP_ID, Loader
+from shared.settings import get_settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--until-idle", action="store_true",
+                        help="stop once every partition is caught up and nothing came for --idle-seconds")
+    parser.add_argument("--idle-seconds", type=float, default=3.0)
+    parser.add_argument("--batch-size", type=int, default=20_000)
+    parser.add_argument("--batch-seconds", type=float, default=1.0,
+                        help="longest wait to fill a batch before writing what came")
+    parser.add_argument("--group-id", default=GROUP_ID)
+
+
+def run(args: argparse.Namespace) -> int:
+    loader = Loader(get_settings(), batch_size=args.batch_size, batch_seconds=args.batch_seconds,
+                    group_id=args.group_id)
+    loader.install_signal_handlers()
+    stats = loader.run(until_idle=args.until_idle, idle_seconds=args.idle_seconds)
+    print(orjson.dumps({"batches": stats.batches, "messages": stats.messages,
+                        "written": stats.written, "unchanged": stats.unchanged,
+                        "dead_letters": stats.dead, "per_stream": dict(stats.per_stream)}).decode())
+    return 0

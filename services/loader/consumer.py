@@ -1,0 +1,196 @@
+"""The loader's loop: poll a batch, validate, write it in one transaction, commit the database,
+then commit the Kafka offsets. A crash anywhere replays at most the batch in hand, and the upsert
+makes a replay change nothing: every record ends in its table exactly once."""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import psycopg2
+from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+from tenacity import (before_sleep_log, retry, retry_if_exception_type, stop_after_attempt,
+                      wait_exponential, wait_random)
+
+from services.loader.decode import decode
+from services.loader.writer import BatchWriter, DeadLetter, Row
+from shared.broker import make_producer, security_config
+from shared.records import STREAMS
+from shared.settings import Settings
+from shared.topics import DEAD_LETTER, topic_for
+
+log = logging.getLogger(__name__)
+
+GROUP_ID = "insertcoin-loader"
+_TRANSIENT_DB = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+@dataclass
+class LoadStats:
+    batches: int = 0
+    messages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    dead: int = 0
+    per_stream: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class Loader:
+    """Consumes every stream topic into PostgreSQL. ``stop()`` (or SIGTERM/SIGINT) finishes the
+    batch in hand, commits it and returns."""
+
+    def __init__(self, settings: Settings, *, batch_size: int = 20_000, batch_seconds: float = 1.0,
+                 group_id: str = GROUP_ID, streams: list[str] | None = None):
+        self.settings = settings
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+        self.streams = streams or list(STREAMS)
+        self.topic_stream = {topic_for(s, settings.kafka_topic_prefix): s for s in self.streams}
+        self.dead_letter_topic = topic_for(DEAD_LETTER, settings.kafka_topic_prefix)
+        self.consumer = KafkaConsumer(
+            *self.topic_stream,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=batch_size,
+            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+            max_poll_interval_ms=600_000,
+            **security_config(settings),
+        )
+        self._producer = None
+        self.connection = None
+        self.writer: BatchWriter | None = None
+        self.stats = LoadStats()
+        self._stopping = False
+
+    # ------------------------------------------------------------------ lifecycle
+    def stop(self, *_args) -> None:
+        self._stopping = True
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def _connect(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except psycopg2.Error:
+                pass
+        self.connection = psycopg2.connect(self.settings.database_url.get_secret_value(),
+                                           application_name="insertcoin-loader")
+        self.writer = BatchWriter(self.connection)
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)
+        if self._producer is not None:
+            self._producer.close()
+        if self.connection is not None:
+            self.connection.close()
+
+    # ------------------------------------------------------------------ the loop
+    def run(self, *, until_idle: bool = False, idle_seconds: float = 3.0) -> LoadStats:
+        """Load until stopped, or (``until_idle``) until every partition is caught up."""
+        self._connect()
+        idle_since = time.monotonic()
+        try:
+            while not self._stopping:
+                messages = self._poll_batch()
+                if messages:
+                    self._load(messages)
+                    idle_since = time.monotonic()
+                elif until_idle and time.monotonic() - idle_since >= idle_seconds and self._caught_up():
+                    break
+        finally:
+            self.close()
+        return self.stats
+
+    def _poll_batch(self) -> list:
+        batch: list = []
+        deadline = time.monotonic() + self.batch_seconds
+        while len(batch) < self.batch_size and not self._stopping:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            polled = self.consumer.poll(timeout_ms=int(min(remaining, 0.5) * 1000),
+                                        max_records=self.batch_size - len(batch))
+            if not polled:
+                if batch:
+                    break
+                continue
+            for records in polled.values():
+                batch.extend(records)
+        return batch
+
+    def _caught_up(self) -> bool:
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return False
+        ends = self.consumer.end_offsets(list(assigned))
+        return all(self.consumer.position(tp) >= end for tp, end in ends.items())
+
+    def _load(self, messages: list) -> None:
+        rows: dict[str, list[Row]] = defaultdict(list)
+        dead: list[DeadLetter] = []
+        offsets: dict[TopicPartition, int] = {}
+        for m in messages:
+            stream = self.topic_stream[m.topic]
+            item = decode(stream, m.topic, m.partition, m.offset, m.key, m.value)
+            (rows[stream] if isinstance(item, Row) else dead).append(item)
+            tp = TopicPartition(m.topic, m.partition)
+            offsets[tp] = max(offsets.get(tp, -1), m.offset)
+        dead += self._write(rows, dead)
+        if dead:
+            self._publish_dead_letters(dead)
+        self.consumer.commit({tp: OffsetAndMetadata(o + 1, None, -1) for tp, o in offsets.items()})
+        self.stats.batches += 1
+        self.stats.messages += len(messages)
+        self.stats.dead += len(dead)
+        for letter in dead:
+            log.warning("dead letter", extra={"stream": letter.stream, "key": letter.key,
+                                              "reason": letter.reason, "topic": letter.topic,
+                                              "offset": letter.offset})
+        log.info("batch loaded", extra={"messages": len(messages), "dead": len(dead),
+                                        "streams": {s: len(r) for s, r in rows.items()}})
+
+    @retry(retry=retry_if_exception_type(_TRANSIENT_DB), wait=wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5),
+           stop=stop_after_attempt(12), reraise=True, before_sleep=before_sleep_log(log, logging.WARNING))
+    def _write(self, rows: dict[str, list[Row]], dead: list[DeadLetter]) -> list[DeadLetter]:
+        """One transaction for the whole batch; returns rows the database refused."""
+        try:
+            if self.connection is None or self.connection.closed:
+                self._connect()
+            refused: list[DeadLetter] = []
+            written = unchanged = 0
+            for stream, stream_rows in rows.items():
+                result = self.writer.write(stream, stream_rows)
+                written += result.written
+                unchanged += result.unchanged
+                refused += result.refused
+            self.writer.dead_letters(dead + refused)
+            self.connection.commit()
+            self.stats.written += written
+            self.stats.unchanged += unchanged
+            for stream, stream_rows in rows.items():
+                self.stats.per_stream[stream] += len(stream_rows)
+            return refused
+        except _TRANSIENT_DB:
+            self._connect()  # the next attempt starts on a fresh connection
+            raise
+
+    def _publish_dead_letters(self, dead: list[DeadLetter]) -> None:
+        """Also put refused messages on the dead-letter topic, with the reason in a header."""
+        if self._producer is None:
+            self._producer = make_producer(self.settings)
+        for letter in dead:
+            self._producer.send(self.dead_letter_topic, key=(letter.key or "").encode(),
+                                value=letter.payload,
+                                headers=[("reason", letter.reason.encode()),
+                                         ("stream", (letter.stream or "").encode()),
+                                         ("origin", f"{letter.topic}/{letter.partition}/{letter.offset}".encode())])
+        self._producer.flush()

@@ -1,0 +1,80 @@
+"""From a Kafka message to a validated row, or to a dead letter that says why not."""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from services.loader.tables import SPECS
+from services.loader.writer import DeadLetter, Row
+from shared.records import STREAMS, UtcDatetime
+
+
+class _EnvelopeHead(BaseModel):
+    """The envelope without its record: enough to say what is wrong with a message."""
+
+    model_config = ConfigDict(extra="forbid")
+    stream: str
+    schema_version: int
+    key: str
+    source: str
+    run_id: str
+    extracted_at: UtcDatetime
+    record: dict[str, Any]
+
+
+# One typed envelope per stream, so that a single Rust-side validate_json checks everything.
+_TYPED = {
+    stream: create_model(f"{model.__name__}Envelope", __base__=_EnvelopeHead, record=(model, ...))
+    for stream, model in STREAMS.items()
+}
+
+
+def _explain(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(str(p) for p in item["loc"]) or "message"
+        parts.append(f"{where}: {item['msg']}")
+    more = error.error_count() - 3
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def decode(stream: str, topic: str, partition: int, offset: int, key: bytes | None,
+           value: bytes | None) -> Row | DeadLetter:
+    """Validate one message of ``stream``'s topic against the contract."""
+    key_text = key.decode("utf-8", "replace") if key is not None else None
+    payload = value or b""
+
+    def refuse(reason: str, stream_name: str | None = stream) -> DeadLetter:
+        return DeadLetter(topic, partition, offset, stream_name, key_text, payload, reason)
+
+    model = STREAMS[stream]
+    try:
+        envelope = _TYPED[stream].model_validate_json(payload)
+    except ValidationError as exc:
+        # Say the most useful thing: not JSON, wrong schema version, or which fields are wrong.
+        try:
+            head = orjson.loads(payload)
+        except orjson.JSONDecodeError as json_error:
+            return refuse(f"not JSON: {json_error}")
+        if isinstance(head, dict) and head.get("schema_version") not in (None, model.schema_version):
+            return refuse(f"unknown schema_version {head.get('schema_version')!r} for {stream} "
+                          f"(this loader knows {model.schema_version})")
+        return refuse(f"invalid {stream} envelope: {_explain(exc)}")
+    if envelope.stream != stream:
+        return refuse(f"stream {envelope.stream!r} on the topic of {stream!r}")
+    if envelope.schema_version != model.schema_version:
+        return refuse(f"unknown schema_version {envelope.schema_version} for {stream} "
+                      f"(this loader knows {model.schema_version})")
+    record = envelope.record
+    natural_key = record.key()
+    if envelope.key != natural_key or (key_text is not None and key_text != natural_key):
+        return refuse(f"key {envelope.key!r} (message key {key_text!r}) does not match the "
+                      f"record's natural key {natural_key!r}")
+    spec = SPECS[stream]
+    values = tuple(getattr(record, c) for c in spec.columns)
+    provenance = {"source": envelope.source, "run_id": envelope.run_id,
+                  "extracted_at": envelope.extracted_at}
+    return Row(values + tuple(provenance[c] for c in spec.provenance), topic, partition, offset,
+               natural_key, payload)

@@ -1,0 +1,60 @@
+"""Where each stream lands: table, columns (the record's fields, in order), natural key, merge rule."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.records import STREAMS, Record
+
+PROVENANCE = ("source", "run_id", "extracted_at")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    stream: str
+    table: str
+    columns: tuple[str, ...]      # the record's fields, in model order
+    key: tuple[str, ...]          # the natural primary key
+    coalesce: bool = False        # a null from one source never erases another source's value
+    json_columns: tuple[str, ...] = ()
+
+    @property
+    def provenance(self) -> tuple[str, ...]:
+        """Envelope fields stored beside the record (those the record does not carry itself)."""
+        return tuple(c for c in PROVENANCE if c not in self.columns)
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        return self.columns + self.provenance
+
+    @property
+    def value_columns(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.key)
+
+
+_TABLES = {
+    "stock_listing": "m_stock",
+    "sector": "m_sector",
+    "stock_sector": "m_stock_sector",
+    "stock_valuation": "if_stock_valuation",
+    "daily_price": "if_stock_daily_price",
+    "board_post": "if_board_post",
+    "news_rank": "if_news_rank",
+    "financial_statement": "if_financial_statement",
+    "fear_greed": "if_fear_greed",
+    "fx_rate": "if_fx_rate",
+    "crawl_run": "if_crawl_run",
+}
+
+
+def _spec(model: type[Record]) -> TableSpec:
+    return TableSpec(
+        stream=model.stream,
+        table=_TABLES[model.stream],
+        columns=tuple(model.model_fields),
+        key=model.primary_key,
+        coalesce=model.stream == "stock_listing",
+        json_columns=("detail",) if model.stream == "crawl_run" else (),
+    )
+
+
+SPECS: dict[str, TableSpec] = {stream: _spec(model) for stream, model in STREAMS.items()}

@@ -1,0 +1,135 @@
+"""The loader on a real Kafka broker and a real PostgreSQL: exactly once, dead letters, roles."""
+from __future__ import annotations
+
+import datetime as dt
+
+import orjson
+import psycopg2
+import pytest
+from kafka import KafkaConsumer
+
+from services.loader.consumer import Loader
+from shared.records import BoardPost, StockListing
+from shared.topics import topic_for
+from tests.loader.streams import daily_price, envelope_bytes, produce
+
+pytestmark = pytest.mark.integration
+
+
+def _load(settings, **kwargs):
+    return Loader(settings, batch_seconds=0.5, **kwargs).run(until_idle=True, idle_seconds=1.0)
+
+
+def _rows(settings, query):
+    with psycopg2.connect(settings.database_url.get_secret_value()) as conn, conn.cursor() as cur:
+        cur.execute(query)
+        return cur.fetchall()
+
+
+def test_given_records_redelivered_and_recrawled_when_loaded_then_one_row_each_and_nothing_changes(settings):
+    records = [daily_price(i) for i in range(500)]
+    produce(settings, [envelope_bytes(r, "run-1") for r in records])
+    first = _load(settings)
+    assert first.written == 500
+    stamp = _rows(settings, "SELECT max(updated_at), count(*) FROM if_stock_daily_price")[0]
+
+    # A re-crawl (new run id, same content) and a redelivery (another group replays the topic).
+    produce(settings, [envelope_bytes(r, "run-2") for r in records])
+    again = _load(settings)
+    replay = _load(settings, group_id="replaying-group")
+    assert (again.messages, again.written, again.unchanged) == (500, 0, 500)
+    assert (replay.messages, replay.written) == (1000, 0)
+    assert _rows(settings, "SELECT max(updated_at), count(*) FROM if_stock_daily_price")[0] == stamp
+
+
+def test_given_a_changed_record_when_loaded_then_its_row_is_updated_and_only_it(settings):
+    produce(settings, [envelope_bytes(daily_price(i)) for i in range(10)])
+    _load(settings)
+    produce(settings, [envelope_bytes(daily_price(3, close=4242.0), "late-close")])
+    stats = _load(settings)
+    assert stats.written == 1
+    rows = _rows(settings, "SELECT code, close, run_id FROM if_stock_daily_price WHERE run_id = 'late-close'")
+    assert [(code, float(close)) for code, close, _ in rows] == [("000003", 4242.0)]
+    assert _rows(settings, "SELECT count(*) FROM if_stock_daily_price")[0][0] == 10
+
+
+def test_given_duplicates_within_one_batch_when_loaded_then_the_last_one_wins(settings):
+    produce(settings, [envelope_bytes(daily_price(7, close=1.0)), envelope_bytes(daily_price(7, close=2.0))])
+    _load(settings)
+    assert _rows(settings, "SELECT close FROM if_stock_daily_price")[0][0] == 2
+
+
+def test_given_listings_from_two_sources_when_one_lacks_the_sector_then_the_known_sector_stays(settings):
+    kind = StockListing(code="005930", name="삼성전자", market="KOSPI", sector="반도체 제조업",
+                        listed_date=dt.date(1975, 6, 11))
+    naver = StockListing(code="005930", name="삼성전자", market="KOSPI", security_type="stock",
+                         market_cap=1585803072420000)
+    produce(settings, [envelope_bytes(kind)], stream="stock_listing")
+    _load(settings)
+    produce(settings, [envelope_bytes(naver)], stream="stock_listing")
+    _load(settings)
+    assert _rows(settings, "SELECT sector, security_type, listed_date, market_cap FROM m_stock") == [
+        ("반도체 제조업", "stock", dt.date(1975, 6, 11), 1585803072420000)]
+
+
+def test_given_invalid_messages_when_loaded_then_they_go_to_the_dead_letter_and_the_rest_loads(settings):
+    good = [envelope_bytes(daily_price(i)) for i in range(3)]
+    _key, value = envelope_bytes(daily_price(99))
+    envelope = orjson.loads(value)
+    wrong_type = dict(envelope, record=dict(envelope["record"], volume="lots"))
+    missing_key = {k: v for k, v in envelope.items() if k != "key"}
+    future_version = dict(envelope, schema_version=7)
+    bad_key = dict(envelope, key="000099|1999-01-01")
+    halted_with_open = dict(envelope, record=dict(envelope["record"], halted=True))
+    bad = [
+        (b"k1", orjson.dumps(wrong_type)),
+        (b"k2", orjson.dumps(missing_key)),
+        (b"k3", orjson.dumps(future_version)),
+        (b"k4", b"\x00\xffnot json at all"),
+        (b"k5", orjson.dumps(bad_key)),
+        (b"k6", orjson.dumps(halted_with_open)),
+    ]
+    produce(settings, [good[0], *bad[:3], good[1], *bad[3:], good[2]])
+    stats = _load(settings)
+
+    assert stats.written == 3 and stats.dead == 6
+    assert _rows(settings, "SELECT count(*) FROM if_stock_daily_price")[0][0] == 3
+    reasons = dict(_rows(settings, "SELECT key, reason FROM if_dead_letter"))
+    assert "record.volume" in reasons["k1"]
+    assert reasons["k2"].startswith("invalid daily_price envelope: key: Field required")
+    assert "unknown schema_version 7" in reasons["k3"]
+    assert reasons["k4"].startswith("not JSON")
+    assert "does not match the record's natural key" in reasons["k5"]
+    assert "halted day has no open" in reasons["k6"]
+    stored = _rows(settings, "SELECT stream, payload FROM if_dead_letter WHERE key = 'k4'")
+    assert [(stream, bytes(payload)) for stream, payload in stored] == [
+        ("daily_price", b"\x00\xffnot json at all")]
+
+    consumer = KafkaConsumer(topic_for("dead_letter", settings.kafka_topic_prefix),
+                             bootstrap_servers=settings.kafka_bootstrap_servers, group_id="dlq-reader",
+                             auto_offset_reset="earliest", consumer_timeout_ms=5000)
+    letters = list(consumer)
+    consumer.close()
+    assert len(letters) == 6
+    by_key = {letter.key: dict(letter.headers) for letter in letters}
+    assert by_key[b"k3"]["reason"].startswith(b"unknown schema_version 7")
+    assert by_key[b"k3"]["stream"] == b"daily_price"
+
+
+def test_given_a_dead_letter_redelivered_when_loaded_again_then_it_is_stored_once(settings):
+    produce(settings, [(b"x", b"{broken")])
+    _load(settings)
+    _load(settings, group_id="second-pass")
+    assert _rows(settings, "SELECT count(*) FROM if_dead_letter")[0][0] == 1
+
+
+def test_given_board_posts_when_loaded_then_times_are_kept_in_kst_and_hidden_posts_kept(settings):
+    post = BoardPost(code="005930", post_id="417878625",
+                     posted_at=dt.datetime(2026, 4, 18, 10, 2, 42, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+                     title="미련한 투자법", body="상승시\t목표치\n도달하면 \\매도", author="서준사랑",
+                     hidden=True)
+    produce(settings, [envelope_bytes(post)], stream="board_post")
+    _load(settings)
+    (posted_at, body, hidden), = _rows(settings, "SELECT posted_at, body, hidden FROM if_board_post")
+    assert posted_at == dt.datetime(2026, 4, 18, 1, 2, 42, tzinfo=dt.timezone.utc)
+    assert body == "상승시\t목표치\n도달하면 \\매도" and hidden is True
