@@ -6,7 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from shared.records import FearGreed
-from shared.parsers.base import Blocked, Refusal, Response, blocked_kind, decode, html_tree, load_json, register
+from shared.parsers.base import Refusal, Response, blocked_kind, decode, html_tree, load_json, register
 
 NEW_YORK = ZoneInfo("America/New_York")
 RATINGS = ("extreme fear", "fear", "neutral", "greed", "extreme greed")
