@@ -81,7 +81,7 @@ def test_given_the_app_stack_then_loader_ml_worker_and_metabase_run_as_services(
     app = load_template("app")["Resources"]
     assert app["MetabaseService"]["Properties"]["DeploymentController"] == {"Type": "CODE_DEPLOY"}
     assert app["LoaderService"]["Properties"]["DeploymentController"] == {"Type": "ECS"}
-    assert by_name["loader"]["launchType"] == "FARGATE"
+    assert app["LoaderService"]["Properties"]["LaunchType"] == "FARGATE"  # moto reports EC2
 
 
 def test_given_the_task_definitions_then_secrets_come_from_secrets_manager_and_crawlers_get_no_database(deployed):
