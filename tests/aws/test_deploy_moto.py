@@ -24,7 +24,8 @@ EXPECTED_CRONS = {
     "FearGreed": "cron(0 7 ? * TUE-SAT *)",         # 07:00 Tuesday-Saturday
     "Fx": "cron(30 11 ? * MON-FRI *)",              # 11:30 weekdays
 }
-REPO = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/insertcoin-{ENV}"
+REGISTRY = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/{ENV}"
+REPO = f"{REGISTRY}/insertcoin"
 
 
 def _container(family: str) -> dict:
@@ -56,7 +57,8 @@ def test_given_the_stacks_then_every_service_has_a_task_definition_with_its_comm
         container = _container(crawler)
         assert container["name"] == crawler
         assert container["command"] == ["crawl", crawler]
-        assert container["image"] == f"{REPO}:prod"
+        image = f"{REGISTRY}/insertcoin-browser:prod" if crawler == "fear-greed" else f"{REPO}:prod"
+        assert container["image"] == image
         assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert _container("loader")["command"] == ["load"]
     assert _container("loader")["image"] == f"{REPO}:{IMAGE_TAG}"
@@ -65,7 +67,7 @@ def test_given_the_stacks_then_every_service_has_a_task_definition_with_its_comm
     assert _container("ml-worker")["image"] == f"{REPO}:{IMAGE_TAG}"
     assert _container("migrate")["command"] == ["migrate"]
     assert _container("migrate")["image"] == f"{REPO}:prod"
-    assert _container("metabase")["image"] == "metabase/metabase:v0.52.5"
+    assert _container("metabase")["image"] == "metabase/metabase:v0.50.30"
     assert _container("metabase")["portMappings"][0]["containerPort"] == 3000
 
 
