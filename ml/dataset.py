@@ -159,3 +159,36 @@ def load_truth(folder: Path, url: str, *, streams: tuple[str, ...] = tuple(TRUTH
             cur.copy_expert(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)", buf)
             counts[stream] = len(frame)
     return counts
+
+
+def frames_from_truth(folder: Path) -> dict[str, pd.DataFrame]:
+    """The frames ``build_panel`` takes, read straight from a world's truth records (no database):
+    what the loaders above return after a perfect crawl and load. Financial statements carry no
+    time of their own in a world, so there are no financial events."""
+    def read(stream: str) -> pd.DataFrame:
+        path = Path(folder) / f"{stream}.jsonl"
+        return pd.DataFrame([orjson.loads(line) for line in path.read_bytes().splitlines() if line])
+
+    prices = read("daily_price")
+    prices = prices[prices["code"].str.fullmatch(STOCK_CODE[1:-1])]
+    prices = prices.assign(trade_date=pd.to_datetime(prices["trade_date"]),
+                           halted=prices["halted"].astype(int))[
+        ["code", "trade_date", "open", "close", "volume", "halted"]]
+    stocks = read("stock_listing")[["code", "name", "market_cap"]]
+    posts = read("board_post")
+    board = pd.DataFrame({
+        "code": posts["code"],
+        "posted_at": pd.to_datetime(posts["posted_at"], utc=True).dt.tz_convert(None),
+        "reactions": posts[["likes", "dislikes", "comment_count"]].fillna(0).sum(axis=1)})
+    news = read("news_rank")[["rank_date", "section", "rank", "title"]]
+    news["rank_date"] = pd.to_datetime(news["rank_date"])
+    fg = read("fear_greed")[["as_of_date", "score"]]
+    fg["as_of_date"] = pd.to_datetime(fg["as_of_date"])
+    fx = read("fx_rate")
+    fx = fx[fx["currency"] == "USD"]
+    fx = pd.DataFrame({"rate_date": pd.to_datetime(fx["rate_date"]),
+                       "rate": fx["deal_base_rate"] / fx["unit"]})
+    events = pd.DataFrame({"code": pd.Series(dtype=str), "event_at": pd.Series(dtype="datetime64[ns]"),
+                           "kind": pd.Series(dtype=str)})
+    return dict(prices=prices, stocks=stocks, board=board, news=news, events=events,
+                fear_greed=fg.sort_values("as_of_date"), fx=fx.sort_values("rate_date"))

@@ -1,0 +1,64 @@
+"""Daily lift and its hypergeometric p, per-day average precision, the block bootstrap."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import average_precision_score
+
+from ml.modeling import predict, train
+
+
+def test_given_two_of_four_active_stocks_in_the_top_when_scoring_the_day_then_lift_and_p_are_exact():
+    valid = np.ones((1, 20), dtype=bool)
+    top = np.zeros((1, 20), dtype=bool)
+    top[0, [0, 1]] = True
+    active = np.zeros((1, 20), dtype=bool)
+    active[0, [0, 1, 2, 3]] = True
+    row = train.daily_lift(active, top, valid).iloc[0]
+    assert row["lift"] == 5.0                                  # (2/4) / (2/20)
+    assert row["base_rate"] == 0.1
+    # P(X >= 2), X ~ Hypergeom(N=20, K=2, n=4) = C(2,2) C(18,2) / C(20,4) = 153 / 4845
+    assert np.isclose(row["p_value"], 153 / 4845)
+
+
+def test_given_no_active_stock_when_scoring_the_day_then_lift_is_missing_and_p_is_one():
+    valid = np.ones((1, 5), dtype=bool)
+    row = train.daily_lift(np.zeros((1, 5), bool), valid & False, valid).iloc[0]
+    assert np.isnan(row["lift"]) and row["p_value"] == 1.0
+
+
+def test_given_positives_at_positions_one_and_three_when_computing_ap_then_it_is_five_sixths():
+    scores = np.array([[0.9, 0.8, 0.7, 0.1]])
+    positive = np.array([[True, False, True, False]])
+    ap = predict.ap_per_day(scores, positive, np.ones_like(positive))
+    assert np.isclose(ap[0], (1 / 1 + 2 / 3) / 2)
+
+
+def test_given_an_invalid_unit_with_the_top_score_when_computing_ap_then_it_is_ignored():
+    scores = np.array([[5.0, 0.9, 0.8]])
+    positive = np.array([[False, True, False]])
+    valid = np.array([[False, True, True]])
+    assert predict.ap_per_day(scores, positive, valid)[0] == 1.0
+
+
+def test_given_random_days_when_computing_ap_then_it_matches_scikit_learn():
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(6, 50))
+    positive = rng.random((6, 50)) < 0.1
+    positive[:, 0] = True
+    got = predict.ap_per_day(scores, positive, np.ones_like(positive))
+    want = [average_precision_score(positive[d], scores[d]) for d in range(6)]
+    assert np.allclose(got, want)
+    assert np.allclose(predict.ap_rows(scores, positive), want)
+
+
+def test_given_a_block_bootstrap_when_drawing_indexes_then_rows_are_runs_of_consecutive_days():
+    idx = predict.block_indices(12, 4, np.random.default_rng(0), block=4)
+    assert idx.shape == (4, 12)
+    assert (idx >= 0).all() and (idx < 12).all()
+    assert (np.diff(idx.reshape(4, 3, 4), axis=2) == 1).all()
+
+
+def test_given_days_in_two_months_when_grouping_periods_then_months_and_the_year_are_listed():
+    days = np.array(["2025-01-30", "2025-01-31", "2025-02-03"], dtype="datetime64[D]")
+    got = {k: v.tolist() for k, v in predict.periods_of(days).items()}
+    assert got == {("month", "2025-01"): [0, 1], ("month", "2025-02"): [2], ("year", "2025"): [0, 1, 2]}
