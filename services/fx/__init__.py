@@ -1,0 +1,1 @@
+"""fx: Korea Eximbank's exchange rates for each date (authkey from KOREAEXIM_AUTHKEY) -> fx_rate."""

@@ -1,0 +1,76 @@
+"""Bookmarks for incremental runs, kept in the compacted Kafka topic ``bookmarks`` (no database
+credentials needed): key ``<service>:<scope>`` (e.g. ``stockdebate:005930``), value a JSON object.
+Read whole at the start of a run, changed keys written at the end after the records are delivered.
+"""
+from __future__ import annotations
+
+import time
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+
+from shared.broker import security_config
+from shared.settings import Settings
+from shared.topics import BOOKMARKS, topic_for
+
+#: Where the stockcode crawl leaves the listing it learned: code -> security type.
+LISTING_KEY = "stockcode:listing"
+
+
+class Bookmarks:
+    """The bookmarks of a run: what was read at the start, and what the run changed."""
+
+    def __init__(self, values: dict[str, dict] | None = None):
+        self.values: dict[str, dict] = dict(values or {})
+        self.changed: dict[str, dict] = {}
+
+    def get(self, key: str) -> dict | None:
+        return self.values.get(key)
+
+    def set(self, key: str, value: dict) -> None:
+        """Change a bookmark; it is written only when the run's records were delivered."""
+        self.values[key] = value
+        self.changed[key] = value
+
+
+def read_bookmarks(settings: Settings, timeout: float = 20.0) -> Bookmarks:
+    """Every bookmark in the topic (the newest value per key)."""
+    topic = topic_for(BOOKMARKS, settings.kafka_topic_prefix)
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                             request_timeout_ms=15000, **security_config(settings))
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        deadline = time.monotonic() + timeout
+        while partitions is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"bookmark topic {topic} does not exist: run `insertcoin stack up` "
+                                   "or create the fleet's topics")
+            time.sleep(0.2)
+            consumer.topics()
+            partitions = consumer.partitions_for_topic(topic)
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        values: dict[str, dict] = {}
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"reading bookmarks from {topic} took longer than {timeout:.0f}s")
+            for messages in consumer.poll(timeout_ms=500).values():
+                for message in messages:
+                    key = message.key.decode()
+                    if message.value is None:
+                        values.pop(key, None)
+                    else:
+                        values[key] = orjson.loads(message.value)
+        return Bookmarks(values)
+    finally:
+        consumer.close()
+
+
+def send_bookmarks(producer, settings: Settings, changed: dict[str, dict]) -> int:
+    """Queue the changed bookmarks on ``producer`` (the caller flushes); returns how many."""
+    topic = topic_for(BOOKMARKS, settings.kafka_topic_prefix)
+    for key, value in changed.items():
+        producer.send(topic, key=key.encode(), value=orjson.dumps(value))
+    return len(changed)
