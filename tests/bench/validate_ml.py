@@ -2,6 +2,11 @@
 
     .venv/bin/python tests/bench/validate_ml.py [--seeds 20] [--null-seeds 10] [--stocks 150]
                                                [--json OUT]
+    .venv/bin/python tests/bench/validate_ml.py --bench WORLD   # time + peak memory of a year
+
+``--bench WORLD`` loads a world's truth (``insertcoin simulate --stocks 2500 --from 2025-01-01
+--to 2025-12-31 --out WORLD``) into a fresh database of the local stack and times ``insertcoin
+score`` over the world's year in a child process (wall seconds and peak RSS from /usr/bin/time).
 
 Checks (issue 7):
 1. lead: a medium planted to lead the movers by a day (board or news, alternating by seed)
@@ -45,16 +50,67 @@ def score_world(stocks: int, seed: int, effects) -> pd.DataFrame:
     return influence
 
 
+def bench(world: Path) -> int:
+    """Load ``world`` into a fresh database and time one ``insertcoin score`` over its year."""
+    import os
+    import re
+    import subprocess
+    import uuid
+
+    import psycopg2
+
+    from ml.dataset import load_truth
+    from shared import stack
+    from urllib.parse import urlsplit, urlunsplit
+
+    def _with_db(url: str, db: str) -> str:
+        return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
+
+    meta = json.loads((world / "world.json").read_text())
+    env = stack.urls()
+    name = f"mlbench_{uuid.uuid4().hex[:6]}"
+    admin = psycopg2.connect(_with_db(env["DATABASE_ADMIN_URL"], "postgres"))
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    try:
+        stack.migrate(_with_db(env["DATABASE_ADMIN_URL"], name))
+        t0 = time.perf_counter()
+        counts = load_truth(world / "truth", _with_db(env["DATABASE_ADMIN_URL"], name))
+        print("loaded", counts, f"in {time.perf_counter() - t0:.1f}s", flush=True)
+        admin_db = psycopg2.connect(_with_db(env["DATABASE_ADMIN_URL"], name))
+        admin_db.autocommit = True
+        admin_db.cursor().execute("VACUUM ANALYZE")
+        admin_db.close()
+        cmd = ["/usr/bin/time", "-v", str(Path(sys.executable).with_name("insertcoin")), "score",
+               "--from", meta["from"], "--to", meta["to"]]
+        child = {**os.environ, "ML_DATABASE_URL": _with_db(env["ML_DATABASE_URL"], name)}
+        done = subprocess.run(cmd, env=child, capture_output=True, text=True)
+        print(done.stdout[-2000:])
+        wall = re.search(r"Elapsed \(wall clock\) time.*: (.*)", done.stderr)
+        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+        print({"command": " ".join(cmd[2:]), "exit": done.returncode,
+               "wall": wall.group(1) if wall else None,
+               "peak_rss_mib": round(int(rss.group(1)) / 1024, 1) if rss else None})
+        if done.returncode:
+            print(done.stderr[-3000:])
+        return done.returncode
+    finally:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def main(argv: list[str] | None = None) -> int:
     from services.replay.effects import Effect, EffectsConfig
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench", type=Path, help="time scoring this world's year instead")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--same-day-seeds", type=int, default=6)
     parser.add_argument("--null-seeds", type=int, default=10)
     parser.add_argument("--stocks", type=int, default=150)
     parser.add_argument("--json", type=Path, help="write the detailed results here")
     args = parser.parse_args(argv)
+    if args.bench:
+        return bench(args.bench)
     started = time.perf_counter()
     results: dict = {"lead": [], "same_day": [], "null": []}
 

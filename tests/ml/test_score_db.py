@@ -72,3 +72,21 @@ def test_given_the_roles_when_touching_ml_tables_then_analyst_reads_and_only_ml_
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
         _fetch(database["ml"], "DELETE FROM if_stock_daily_price")
     _fetch(database["ml"], "DELETE FROM if_top_mover")              # the ML role owns its rows
+
+
+def test_given_scores_when_writing_the_report_then_the_page_shows_influence_and_movers(
+        world, database, tmp_path):
+    from ml.report import load_report, write_report
+
+    dataset.load_truth(world / "truth", database["admin"])
+    score_range(database["ml"], START, END, CONFIG)
+    conn = dataset.connect(database["analyst"])
+    try:
+        frames = load_report(conn, START, END)
+    finally:
+        conn.close()
+    page = write_report(frames, START, END, tmp_path).read_text(encoding="utf-8")
+    for figure in ("influence.png", "daily_lift.png", "movers.png"):
+        assert f'src="{figure}"' in page
+        assert (tmp_path / figure).stat().st_size > 10_000
+    assert "<h3>2025-05-30</h3>" in page                          # the last day's movers table
