@@ -161,5 +161,6 @@ def scrapy_settings(settings: Settings, sources: tuple[str, ...], *, browser: bo
         result["PLAYWRIGHT_LAUNCH_OPTIONS"] = {
             "executable_path": settings.chromium_path, "headless": True,
             "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]}
+        result["PLAYWRIGHT_PROCESS_REQUEST_HEADERS"] = None  # the browser sends its own, like a visitor's
         result["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] = int(env.timeout * 1000)
     return result

@@ -5,6 +5,7 @@ import logging
 import random
 
 from scrapy.utils.defer import deferred_to_future
+from scrapy import exceptions as scrapy_errors
 from twisted.internet.error import (ConnectError, ConnectionDone, ConnectionLost, DNSLookupError,
                                     TCPTimedOutError, TimeoutError)
 from twisted.internet.task import deferLater
@@ -15,8 +16,12 @@ from shared.crawling.config import CrawlConfig
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = (TimeoutError, TCPTimedOutError, ConnectError, ConnectionDone, ConnectionLost,
-                    DNSLookupError, ResponseFailed, ResponseNeverReceived)
+#: Timeouts, refused or dropped connections, truncated bodies: worth another try.
+TRANSIENT_ERRORS = tuple(getattr(scrapy_errors, name) for name in (
+    "DownloadTimeoutError", "DownloadConnectionRefusedError", "DownloadFailedError", "ResponseDataLossError",
+    "CannotResolveHostError") if hasattr(scrapy_errors, name)) + (
+    TimeoutError, TCPTimedOutError, ConnectError, ConnectionDone, ConnectionLost, DNSLookupError,
+    ResponseFailed, ResponseNeverReceived, OSError)
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random = random) -> float:

@@ -39,12 +39,12 @@ def run_crawl(spider_cls: type[SourceSpider], plan: CrawlPlan, settings: Setting
         return _fail(f"{spider_cls.service}: configuration error: {err}", EXIT_CODES["configuration"])
 
     from scrapy.crawler import CrawlerProcess
-    for noisy in ("scrapy", "scrapy-playwright", "scrapy_playwright", "twisted", "kafka"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    quiet_scrapy()
     process = CrawlerProcess({**scrapy_settings(settings, spider_cls.sources, browser=spider_cls.browser, env=env),
                               "LOG_INSTALL_ROOT_HANDLER": False})
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, plan=plan, bookmarks=bookmarks, run_id=run_id, app_settings=settings)
+    quiet_scrapy()
     process.start()
     spider = crawler.spider
     outcome = getattr(spider, "outcome", None)
@@ -60,6 +60,12 @@ def run_crawl(spider_cls: type[SourceSpider], plan: CrawlPlan, settings: Setting
         return 0
     code = EXIT_CODES["configuration"] if spider.stop_reason == "configuration_error" else EXIT_CODES[status]
     return _fail(f"{spider_cls.service}: {status}: {message}", code)
+
+
+def quiet_scrapy() -> None:
+    """Scrapy's own INFO lines (stats dumps, versions) stay out of our JSON log."""
+    for noisy in ("scrapy", "scrapy-playwright", "scrapy_playwright", "twisted", "kafka", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _fail(line: str, code: int) -> int:
