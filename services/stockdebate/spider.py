@@ -1,7 +1,7 @@
 """Board posts. One unit per stock: pages of 100 posts, newest first, following ``lastOffset``.
 Paging stops at the first post already seen (bookmark ``stockdebate:<code>`` = newest post id),
 at the first post older than ``--from`` (default without a bookmark: the last 7 days), or at the
-end of the board. Posts newer than ``--to`` are skipped. The bookmark moves only when the run
+end of the board (a page shorter than 100). Posts newer than ``--to`` are skipped. The bookmark moves only when the run
 reaches today (a daily run, or a range ending today)."""
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class StockDebateSpider(SourceSpider):
                 self.newest[code] = max(self.newest.get(code, 0), post_id)
                 if newest_day is None or day <= newest_day:
                     yield post
-            if not stop:
+            if not stop and len(records) == PAGE_SIZE:  # a shorter page is the board's last
                 offset = discussion_next_offset(Response(body=response.body, url=response.url))
                 if offset:
                     yield self._page(code, offset)

@@ -143,7 +143,7 @@ class SourceSpider(scrapy.Spider):
             self.consecutive_blocks += 1
             if self.consecutive_blocks >= self.config.max_blocks:
                 self.error(response, err)
-                self.stop("blocked", f"blocked: {self.consecutive_blocks} block pages in a row, last "
+                self.stop("blocked", f"{self.consecutive_blocks} block pages in a row, last "
                                      f"{mask_secrets(response.url)}: {err}")
             attempt = request.meta.get("block_retries", 0)
             if attempt < self.config.retry_times:

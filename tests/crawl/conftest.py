@@ -32,7 +32,7 @@ BASE_VARS = ("NAVER_STOCK_API_URL", "NAVER_STOCK_URL", "NAVER_MSTOCK_URL", "NAVE
 def crawl_world(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("crawl_world")
     build_world(folder, stocks=40, start=FIRST, end=LAST, seed=5,
-                effects=EffectsConfig(movers_per_day=3), posts_per_day=0.5)
+                effects=EffectsConfig(movers_per_day=3), posts_per_day=2.5)
     return folder
 
 

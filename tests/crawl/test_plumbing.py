@@ -1,0 +1,74 @@
+"""The plumbing on its own: typed config, backoff, price ranges and coverage, the archive."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from scrapy.settings import Settings as ScrapySettings
+
+from services.stockreport.spider import merge_coverage, missing_range
+from shared.crawling.archive import Archive, mask_secrets
+from shared.crawling.config import CrawlConfig, CrawlEnv, scrapy_settings
+from shared.crawling.days import CrawlPlan, krx_sessions
+from shared.crawling.middleware import backoff_delay
+from shared.settings import Settings
+
+D = dt.date
+
+
+def test_given_crawl_env_when_scrapy_settings_are_built_then_the_typed_config_reads_them_back():
+    app = Settings(_env_file=None, naver_mstock_url="http://127.0.0.1:9/", kind_url="http://127.0.0.1:9")
+    polite = scrapy_settings(app, ("naver_mstock", "kind"), env=CrawlEnv(retry_times=7, max_blocks=2))
+    # two sources on one host: the stricter politeness wins (KIND: 1 request at a time, 1 s apart)
+    assert polite["DOWNLOAD_SLOTS"] == {"127.0.0.1:9": {"concurrency": 1, "delay": 1.0, "randomize_delay": True}}
+    assert polite["AUTOTHROTTLE_ENABLED"] is True
+    config = CrawlConfig.from_settings(ScrapySettings(polite))
+    assert (config.retry_times, config.max_blocks, 429 in config.retry_statuses) == (7, 2, True)
+    off = scrapy_settings(app, ("naver_mstock",), env=CrawlEnv(polite=False))
+    assert off["DOWNLOAD_SLOTS"]["127.0.0.1:9"]["delay"] == 0.0 and off["AUTOTHROTTLE_ENABLED"] is False
+
+
+def test_given_nonsense_settings_when_parsed_then_refused_with_the_variable_named():
+    with pytest.raises(ValueError, match="CRAWL_BACKOFF_BASE"):
+        CrawlConfig.from_settings(ScrapySettings({"INSERTCOIN_BACKOFF_BASE": 10, "INSERTCOIN_BACKOFF_MAX": 1}))
+
+
+def test_given_attempts_when_backing_off_then_delays_grow_twice_with_jitter_and_stop_at_the_cap():
+    rng = random.Random(1)
+    for attempt, (lo, hi) in enumerate([(0.5, 1), (1, 2), (2, 4), (4, 8), (5, 10), (5, 10)]):
+        delay = backoff_delay(attempt, 1.0, 10.0, rng)
+        assert lo <= delay <= hi
+
+
+def test_given_a_bookmark_when_a_daily_run_asks_then_only_the_missing_trading_days_are_fetched():
+    fri, mon, tue = D(2026, 9, 18), D(2026, 9, 21), D(2026, 9, 22)
+    covered = {"first": "2026-09-01", "last": fri.isoformat()}
+    assert missing_range(CrawlPlan(today=tue), covered) == (mon, tue)
+    assert missing_range(CrawlPlan(today=D(2026, 9, 20)), covered) is None  # Sunday: nothing new
+    assert missing_range(CrawlPlan(today=fri), covered) == (fri, fri)        # today's close moves
+    assert missing_range(CrawlPlan(first=D(2026, 8, 3), last=fri, today=tue), covered) == \
+        (D(2026, 8, 3), D(2026, 8, 31))
+    assert missing_range(CrawlPlan(first=D(2026, 9, 2), last=fri, today=tue), covered) is None
+
+
+def test_given_ranges_that_do_not_touch_when_merged_then_the_bookmark_never_claims_the_hole():
+    covered = {"first": "2026-09-01", "last": "2026-09-30"}
+    assert merge_coverage(covered, "2026-10-05", "2026-10-06") == {"first": "2026-10-05", "last": "2026-10-06"}
+    assert merge_coverage(covered, "2026-10-01", "2026-10-02") == {"first": "2026-09-01", "last": "2026-10-02"}
+    assert merge_coverage(covered, "2026-01-05", "2026-01-06") == covered
+
+
+def test_given_chuseok_when_listing_krx_days_then_the_holidays_are_left_out():
+    assert krx_sessions(D(2026, 9, 23), D(2026, 9, 28)) == [D(2026, 9, 23), D(2026, 9, 28)]
+
+
+def test_given_a_response_with_a_key_in_its_url_when_archived_then_it_reads_back_without_the_key(tmp_path):
+    archive = Archive(str(tmp_path))
+    url = "https://oapi.koreaexim.go.kr/x?authkey=SECRET&searchdate=20260930&data=AP01"
+    archive.write(service="fx", url=url, status=200, headers={"content-type": "application/json"},
+                  body=b"[]", parser="koreaexim-fx",
+                  fetched_at=dt.datetime(2026, 9, 30, 23, 0, tzinfo=dt.timezone.utc))
+    (item,) = archive.read(["fx"], D(2026, 10, 1), D(2026, 10, 1))  # 23:00 UTC is the next day in KST
+    assert (item.url, item.body, item.parser) == (mask_secrets(url), b"[]", "koreaexim-fx")
+    assert "SECRET" not in item.url and list(archive.read(["news"])) == []
