@@ -61,6 +61,7 @@ class StockReportSpider(SourceSpider):
     @classmethod
     def preflight(cls, plan, bookmarks, settings) -> None:
         cls.require_listing(plan, bookmarks)
+        krx_sessions(plan.day(), plan.day())  # builds the XKRX calendar (about 2 s) before crawling
 
     def units(self) -> list[str]:
         codes = self.listing()

@@ -30,13 +30,18 @@ def _xkrx():
 def krx_sessions(first: dt.date, last: dt.date) -> list[dt.date]:
     """KRX trading days from ``first`` to ``last`` inclusive (holidays and weekends left out).
     Days past the calendar's end are kept when they are weekdays."""
+    return list(_krx_sessions(first, last))
+
+
+@lru_cache(maxsize=4096)
+def _krx_sessions(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
     if last < first:
-        return []
+        return ()
     cal = _xkrx()
     end = cal.last_session.date()
     known = [s.date() for s in cal.sessions_in_range(first.isoformat(), min(last, end).isoformat())] \
         if first <= end else []
-    return known + [d for d in weekdays_between(max(first, end + dt.timedelta(days=1)), last)]
+    return tuple(known + [d for d in weekdays_between(max(first, end + dt.timedelta(days=1)), last)])
 
 
 @dataclass(frozen=True)
