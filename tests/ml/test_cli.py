@@ -1,0 +1,50 @@
+"""insertcoin score / report arguments and the database URL they pick."""
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from ml import cli, report
+from shared.settings import get_settings
+
+
+def _parse(module, argv):
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_given_from_without_to_when_scoring_then_it_stops_with_a_message():
+    with pytest.raises(SystemExit, match="--from needs --to"):
+        cli.run(_parse(cli, ["--from", "2025-01-01", "--url", "postgresql://nowhere/x"]))
+
+
+def test_given_date_and_latest_together_when_parsing_then_argparse_refuses():
+    with pytest.raises(SystemExit):
+        _parse(cli, ["--date", "2025-01-02", "--latest"])
+
+
+def test_given_to_before_from_when_reporting_then_it_stops_with_a_message(tmp_path):
+    args = _parse(report, ["--from", "2025-02-01", "--to", "2025-01-01", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="is before"):
+        report.run(args)
+
+
+@pytest.mark.parametrize("env, explicit, want", [
+    ({"DATABASE_URL": "postgresql://loader@h/db", "ML_DATABASE_URL": "postgresql://ml@h/db"}, None,
+     "postgresql://ml@h/db"),
+    ({"DATABASE_URL": "postgresql://loader@h/db"}, None, "postgresql://loader@h/db"),
+    ({"ML_DATABASE_URL": "postgresql://ml@h/db"}, "postgresql://given@h/db", "postgresql://given@h/db"),
+])
+def test_given_environments_when_choosing_the_database_then_ml_url_wins_over_database_url(
+        monkeypatch, tmp_path, env, explicit, want):
+    monkeypatch.chdir(tmp_path)                       # no .env file
+    monkeypatch.delenv("ML_DATABASE_URL", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    try:
+        assert cli.database_url(explicit) == want
+    finally:
+        get_settings.cache_clear()
