@@ -1,13 +1,14 @@
 """Kafka plumbing written once: topics, the idempotent publisher, consumers."""
 from __future__ import annotations
 
+import argparse
 import logging
 import time
 from collections.abc import Iterable
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import TopicAlreadyExistsError
 
 from shared.records import Envelope, Record
 from shared.settings import Settings
@@ -16,7 +17,7 @@ from shared.topics import Topic, all_topics, topic_for
 log = logging.getLogger(__name__)
 
 
-def _security(settings: Settings | None) -> dict:
+def security_config(settings: Settings | None) -> dict:
     if settings is None or settings.kafka_security_protocol == "PLAINTEXT":
         return {}
     extra = {"security_protocol": settings.kafka_security_protocol}
@@ -25,26 +26,26 @@ def _security(settings: Settings | None) -> dict:
     return extra
 
 
-def wait_for_broker(bootstrap: str, timeout: float = 60.0) -> None:
+def wait_for_broker(bootstrap: str, timeout: float = 60.0, **security) -> None:
     """Block until the broker answers a metadata request."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, **security)
             admin.list_topics()
             admin.close()
             return
-        except (NoBrokersAvailable, Exception) as exc:  # noqa: BLE001 - any failure means "not yet"
+        except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kafka at {bootstrap} did not answer within {timeout:.0f}s: {exc}")
             time.sleep(0.3)
 
 
 def ensure_topics(bootstrap: str, prefix: str = "insertcoin.",
-                  topics: Iterable[Topic] | None = None) -> list[str]:
+                  topics: Iterable[Topic] | None = None, **security) -> list[str]:
     """Create the fleet's topics that do not exist yet; returns the names created."""
     wanted = list(topics) if topics is not None else all_topics(prefix)
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **security)
     try:
         existing = set(admin.list_topics())
         new = [NewTopic(t.name, t.partitions, 1,
@@ -81,7 +82,7 @@ def make_producer(settings: Settings, **overrides) -> KafkaProducer:
         # kafka-python keeps idempotence (no duplicates, no reordering) only with one request in flight.
         max_in_flight_requests_per_connection=1,
         retries=2**31 - 1,
-        **_security(settings),
+        **security_config(settings),
     )
     config.update(overrides)
     return KafkaProducer(**config)
@@ -131,3 +132,19 @@ class Publisher:
             self.flush()
         finally:
             self.producer.close()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``insertcoin topics``: create the missing fleet topics on KAFKA_BOOTSTRAP_SERVERS."""
+    parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the broker")
+
+
+def run(args: argparse.Namespace) -> int:
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    wait_for_broker(settings.kafka_bootstrap_servers, timeout=args.wait, **security_config(settings))
+    created = ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_prefix,
+                            **security_config(settings))
+    print(f"topics created: {', '.join(created) or 'none (all present)'}")
+    return 0

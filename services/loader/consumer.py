@@ -7,10 +7,12 @@ import logging
 import signal
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg2
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import CommitFailedError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 from tenacity import (before_sleep_log, retry, retry_if_exception_type, stop_after_attempt,
                       wait_exponential, wait_random)
@@ -26,6 +28,16 @@ log = logging.getLogger(__name__)
 
 GROUP_ID = "insertcoin-loader"
 _TRANSIENT_DB = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+@dataclass
+class Batch:
+    """One poll's worth of messages, validated: rows per stream, dead letters, last offsets."""
+
+    rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    dead: list[DeadLetter] = field(default_factory=list)
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    messages: int = 0
 
 
 @dataclass
@@ -67,6 +79,7 @@ class Loader:
         self.writer: BatchWriter | None = None
         self.stats = LoadStats()
         self._stopping = False
+        self._uncommitted: dict[TopicPartition, int] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def stop(self, *_args) -> None:
@@ -87,6 +100,8 @@ class Loader:
         self.writer = BatchWriter(self.connection)
 
     def close(self) -> None:
+        if self._uncommitted:
+            self._commit_offsets()
         self.consumer.close(autocommit=False)
         if self._producer is not None:
             self._producer.close()
@@ -95,19 +110,36 @@ class Loader:
 
     # ------------------------------------------------------------------ the loop
     def run(self, *, until_idle: bool = False, idle_seconds: float = 3.0) -> LoadStats:
-        """Load until stopped, or (``until_idle``) until every partition is caught up."""
+        """Load until stopped, or (``until_idle``) until every partition is caught up.
+
+        Two batches are in flight at most: while a thread writes batch k to PostgreSQL (where
+        psycopg2 releases the GIL), this thread polls and validates batch k+1. Batch k's offsets
+        are committed only after its database commit, before batch k+1 is handed over."""
         self._connect()
         idle_since = time.monotonic()
-        try:
-            while not self._stopping:
-                messages = self._poll_batch()
-                if messages:
-                    self._load(messages)
-                    idle_since = time.monotonic()
-                elif until_idle and time.monotonic() - idle_since >= idle_seconds and self._caught_up():
-                    break
-        finally:
-            self.close()
+        pending: Future | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer") as db:
+            try:
+                while not self._stopping:
+                    messages = self._poll_batch()
+                    if messages:
+                        batch = self._decode(messages)
+                        if pending is not None:
+                            self._finish(pending.result())
+                        pending = db.submit(self._write, batch)
+                        idle_since = time.monotonic()
+                        continue
+                    if pending is not None:
+                        self._finish(pending.result())
+                        pending = None
+                    elif self._uncommitted:
+                        self._commit_offsets()
+                    if until_idle and time.monotonic() - idle_since >= idle_seconds and self._caught_up():
+                        break
+                if pending is not None:
+                    self._finish(pending.result())
+            finally:
+                self.close()
         return self.stats
 
     def _poll_batch(self) -> list:
@@ -129,59 +161,84 @@ class Loader:
 
     def _caught_up(self) -> bool:
         assigned = self.consumer.assignment()
-        if not assigned:
+        if not assigned or self._uncommitted:
             return False
         ends = self.consumer.end_offsets(list(assigned))
         return all(self.consumer.position(tp) >= end for tp, end in ends.items())
 
-    def _load(self, messages: list) -> None:
-        rows: dict[str, list[Row]] = defaultdict(list)
-        dead: list[DeadLetter] = []
-        offsets: dict[TopicPartition, int] = {}
+    def _commit_offsets(self) -> None:
+        """Commit what is in the database. During a rebalance the commit is refused: the offsets
+        are kept for the next try, and whichever member owns the partitions next replays at most
+        these batches, which the upsert turns into no change."""
+        assigned = self.consumer.assignment()
+        offsets = {tp: OffsetAndMetadata(o + 1, None, -1)
+                   for tp, o in self._uncommitted.items() if tp in assigned}
+        if not offsets:
+            self._uncommitted.clear()
+            return
+        try:
+            self.consumer.commit(offsets)
+            self._uncommitted.clear()
+        except (CommitFailedError, RebalanceInProgressError) as exc:
+            log.warning("offset commit refused during a rebalance; will retry",
+                        extra={"error": type(exc).__name__})
+
+    def _decode(self, messages: list) -> "Batch":
+        batch = Batch()
         for m in messages:
             stream = self.topic_stream[m.topic]
             item = decode(stream, m.topic, m.partition, m.offset, m.key, m.value)
-            (rows[stream] if isinstance(item, Row) else dead).append(item)
+            if isinstance(item, Row):
+                batch.rows[stream].append(item)
+            else:
+                batch.dead.append(item)
             tp = TopicPartition(m.topic, m.partition)
-            offsets[tp] = max(offsets.get(tp, -1), m.offset)
-        dead += self._write(rows, dead)
-        if dead:
-            self._publish_dead_letters(dead)
-        self.consumer.commit({tp: OffsetAndMetadata(o + 1, None, -1) for tp, o in offsets.items()})
+            batch.offsets[tp] = max(batch.offsets.get(tp, -1), m.offset)
+        batch.messages = len(messages)
+        return batch
+
+    def _finish(self, batch: "Batch") -> None:
+        """After the database commit: dead letters to their topic, then the offsets."""
+        if batch.dead:
+            self._publish_dead_letters(batch.dead)
+        for tp, offset in batch.offsets.items():
+            self._uncommitted[tp] = max(self._uncommitted.get(tp, -1), offset)
+        self._commit_offsets()
         self.stats.batches += 1
-        self.stats.messages += len(messages)
-        self.stats.dead += len(dead)
-        for letter in dead:
+        self.stats.messages += batch.messages
+        self.stats.dead += len(batch.dead)
+        for letter in batch.dead:
             log.warning("dead letter", extra={"stream": letter.stream, "key": letter.key,
                                               "reason": letter.reason, "topic": letter.topic,
                                               "offset": letter.offset})
-        log.info("batch loaded", extra={"messages": len(messages), "dead": len(dead),
-                                        "streams": {s: len(r) for s, r in rows.items()}})
+        log.info("batch loaded", extra={"messages": batch.messages, "dead": len(batch.dead),
+                                        "streams": {s: len(r) for s, r in batch.rows.items()}})
 
     @retry(retry=retry_if_exception_type(_TRANSIENT_DB), wait=wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5),
            stop=stop_after_attempt(12), reraise=True, before_sleep=before_sleep_log(log, logging.WARNING))
-    def _write(self, rows: dict[str, list[Row]], dead: list[DeadLetter]) -> list[DeadLetter]:
-        """One transaction for the whole batch; returns rows the database refused."""
+    def _write(self, batch: "Batch") -> "Batch":
+        """One transaction for the whole batch; rows the database refuses join the dead letters."""
         try:
             if self.connection is None or self.connection.closed:
                 self._connect()
             refused: list[DeadLetter] = []
             written = unchanged = 0
-            for stream, stream_rows in rows.items():
+            for stream, stream_rows in batch.rows.items():
                 result = self.writer.write(stream, stream_rows)
                 written += result.written
                 unchanged += result.unchanged
                 refused += result.refused
-            self.writer.dead_letters(dead + refused)
+            self.writer.dead_letters(batch.dead + refused)
             self.connection.commit()
-            self.stats.written += written
-            self.stats.unchanged += unchanged
-            for stream, stream_rows in rows.items():
-                self.stats.per_stream[stream] += len(stream_rows)
-            return refused
         except _TRANSIENT_DB:
             self._connect()  # the next attempt starts on a fresh connection
             raise
+        self.stats.written += written
+        self.stats.unchanged += unchanged
+        for stream, stream_rows in batch.rows.items():
+            self.stats.per_stream[stream] += len(stream_rows)
+        batch.dead = batch.dead + refused
+        return batch
 
     def _publish_dead_letters(self, dead: list[DeadLetter]) -> None:
         """Also put refused messages on the dead-letter topic, with the reason in a header."""

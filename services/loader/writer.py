@@ -43,37 +43,33 @@ class DeadLetter:
     reason: str
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_text(value) -> str:
     """One value in PostgreSQL's COPY text format."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return str(value)
     if value is None:
         return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            value = (value.replace("\\", "\\\\").replace("\t", "\\t")
-                     .replace("\n", "\\n").replace("\r", "\\r"))
-        return value
+    if kind is str:
+        return value.translate(_ESCAPES)
+    if kind is bool:
+        return "t" if value else "f"
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, (dict, list)):
-        return _copy_text(orjson.dumps(value).decode())
-    return str(value)
+        return orjson.dumps(value).decode().translate(_ESCAPES)
+    return str(value).translate(_ESCAPES)
 
 
 def _copy_payload(rows: Iterable[Row]) -> io.StringIO:
-    buf = io.StringIO()
-    write = buf.write
-    for seq, row in enumerate(rows):
-        write(str(seq))
-        for value in row.values:
-            write("\t")
-            write(_copy_text(value))
-        write("\n")
-    buf.seek(0)
-    return buf
+    """Rows in COPY text format, each led by its position (``_seq``: the last of a key wins)."""
+    fmt = _copy_text
+    lines = [f"{seq}\t" + "\t".join([fmt(v) for v in row.values]) for seq, row in enumerate(rows)]
+    lines.append("")
+    return io.StringIO("\n".join(lines))
 
 
 def _staging_table(spec: TableSpec) -> str:
