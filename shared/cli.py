@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("services.replay.simulate", "write a simulated market world for the replay site"),
     "replay": ("services.replay.cli", "serve recordings or a simulated world at the sources' URLs"),
     "migrate": ("shared.migrate", "apply database migrations"),
+    "topics": ("shared.broker", "create the fleet's Kafka topics that are missing"),
     "schedule": ("shared.schedule", "run another subcommand on a cron schedule (KST)"),
 }
 

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
 
     # Secrets: only ever from the environment.
     koreaexim_authkey: SecretStr | None = None
+    loader_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")
+    analyst_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")
+    ml_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")
 
     # Running.
     log_level: str = "INFO"

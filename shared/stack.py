@@ -148,7 +148,12 @@ def postgres_up(settings: Settings, bindir: Path) -> None:
                                     "--locale=C.UTF-8"]),
                        check=True, stdout=subprocess.DEVNULL)
         pwfile.unlink()
-    if not _port_open(settings.stack_pg_port):
+    running = subprocess.run(_as_db_user([str(bindir / "pg_ctl"), "-D", str(data), "status"]),
+                             capture_output=True).returncode == 0
+    if not running:
+        if _port_open(settings.stack_pg_port):
+            raise StackError(f"port {settings.stack_pg_port} is taken by another process: stop it "
+                             "or set STACK_PG_PORT")
         _start_postgres(settings, bindir, data)
     _bootstrap_database(settings)
 
@@ -273,6 +278,9 @@ def kafka_up(settings: Settings) -> None:
     pidfile = kdir / "kafka.pid"
     if _pid_alive(pidfile) and _port_open(settings.stack_kafka_port):
         return
+    if _port_open(settings.stack_kafka_port):
+        raise StackError(f"port {settings.stack_kafka_port} is taken by another process: stop it "
+                         "or set STACK_KAFKA_PORT")
     libs = kafka_libs(settings)
     kdir.mkdir(parents=True, exist_ok=True)
     config = _write_kafka_config(settings)
