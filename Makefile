@@ -1,0 +1,72 @@
+# insertcoin: `make demo` runs the whole job end to end, `make test` runs the tests.
+# Both work on a fresh machine: they make the virtualenv and start the local stack themselves.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv stack-up stack-down stack-status test test-fast demo bench bench-loader bench-stack \
+        bench-parsers bench-replay bench-crawlers validate-ml compose-check clean
+
+help:
+	@echo "make demo        simulate a market, serve it, crawl it, load, score, report (end to end)"
+	@echo "make test        every test, on a real local PostgreSQL + Kafka the project starts"
+	@echo "make stack-up    start the local PostgreSQL + Kafka (stack-down, stack-status)"
+	@echo "make bench       the figures in docs/BENCHMARKS.md"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+stack-up: venv
+	$(BIN)/insertcoin stack up
+
+stack-down: venv
+	$(BIN)/insertcoin stack down
+
+stack-status: venv
+	$(BIN)/insertcoin stack status
+
+test: venv
+	$(BIN)/insertcoin stack up
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: venv
+	$(PY) -m pytest -q -m "not integration" -p no:cacheprovider
+
+demo: venv
+	bash infra/demo.sh
+
+bench: bench-stack bench-loader bench-parsers bench-replay bench-crawlers
+
+bench-stack: venv
+	$(PY) tests/bench/bench_stack.py
+
+bench-loader: venv
+	$(PY) tests/bench/bench_loader.py
+
+bench-parsers: venv
+	$(PY) tests/bench/bench_parsers.py
+
+bench-replay: venv
+	$(PY) tests/bench/bench_replay.py
+
+bench-crawlers: venv
+	$(PY) tests/bench/bench_crawlers.py
+
+validate-ml: venv
+	$(BIN)/insertcoin stack up
+	$(PY) tests/bench/validate_ml.py
+
+compose-check: venv
+	$(PY) -m pytest -q tests/test_compose.py
+
+clean:
+	-$(BIN)/insertcoin stack down
+	rm -rf .stack var
