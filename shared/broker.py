@@ -42,13 +42,13 @@ def wait_for_broker(bootstrap: str, timeout: float = 60.0, **security) -> None:
 
 
 def ensure_topics(bootstrap: str, prefix: str = "insertcoin.",
-                  topics: Iterable[Topic] | None = None, **security) -> list[str]:
+                  topics: Iterable[Topic] | None = None, replication: int = 1, **security) -> list[str]:
     """Create the fleet's topics that do not exist yet; returns the names created."""
     wanted = list(topics) if topics is not None else all_topics(prefix)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **security)
     try:
         existing = set(admin.list_topics())
-        new = [NewTopic(t.name, t.partitions, 1,
+        new = [NewTopic(t.name, t.partitions, replication,
                         topic_configs={"cleanup.policy": "compact"} if t.compacted else {})
                for t in wanted if t.name not in existing]
         if new:
@@ -137,6 +137,8 @@ class Publisher:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``insertcoin topics``: create the missing fleet topics on KAFKA_BOOTSTRAP_SERVERS."""
     parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the broker")
+    parser.add_argument("--replication-factor", type=int, default=1,
+                        help="replicas per partition (1 locally; 2-3 on Amazon MSK)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,6 +147,6 @@ def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     wait_for_broker(settings.kafka_bootstrap_servers, timeout=args.wait, **security_config(settings))
     created = ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_prefix,
-                            **security_config(settings))
+                            replication=args.replication_factor, **security_config(settings))
     print(f"topics created: {', '.join(created) or 'none (all present)'}")
     return 0

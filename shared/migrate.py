@@ -30,6 +30,23 @@ def set_role_passwords(url: str, settings) -> list[str]:
     return changed
 
 
+def ensure_metabase_database(url: str, password: str) -> None:
+    """Metabase keeps its own state (users, dashboards) in a database and role of its own."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = 'metabase'")
+        verb = "ALTER" if cur.fetchone() else "CREATE"
+        cur.execute(f"{verb} ROLE metabase LOGIN PASSWORD %s", (password,))
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = 'metabase'")
+        if cur.fetchone() is None:
+            cur.execute("GRANT metabase TO CURRENT_USER")  # RDS: the owner must be a member
+            cur.execute("CREATE DATABASE metabase OWNER metabase")
+    conn.close()
+
+
 def run(args: argparse.Namespace) -> int:
     from shared.stack import migrate
 
@@ -37,5 +54,8 @@ def run(args: argparse.Namespace) -> int:
     url = args.url or (settings.database_admin_url or settings.database_url).get_secret_value()
     migrate(url)
     changed = set_role_passwords(url, settings)
+    if settings.metabase_db_password is not None:
+        ensure_metabase_database(url, settings.metabase_db_password.get_secret_value())
+        changed.append("metabase")
     print(f"migrations applied; passwords set for: {', '.join(changed) or 'no role'}")
     return 0

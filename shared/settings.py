@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     loader_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")
     analyst_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")
     ml_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")
+    metabase_db_password: SecretStr | None = Field(
+        default=None, description="`migrate` creates Metabase's own role and database with it")
 
     # Running.
     log_level: str = "INFO"
