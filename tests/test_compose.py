@@ -118,7 +118,7 @@ def test_given_every_variable_compose_passes_when_documented_then_env_example_de
 def test_given_the_repo_when_scanned_then_no_file_holds_a_secret():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
     secret = re.compile(r"(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|"
-                        r"(?i:password|authkey|secret)\s*[=:]\s*['\"]?[A-Za-z0-9/+_\-]{16,})")
+                        r"(?i:password|authkey|secret)[ \t]*[=:][ \t]*['\"]?[A-Za-z0-9/+_\-]{16,})")
     offenders = []
     for name in tracked:
         path = ROOT / name

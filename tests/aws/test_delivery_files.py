@@ -91,9 +91,9 @@ def test_given_the_release_build_then_its_inline_buildspec_parses_and_uses_real_
     project = load_template("pipeline")["Resources"]["ReleaseProject"]["Properties"]
     release = yaml.safe_load(project["Source"]["BuildSpec"])
     script = "\n".join(_commands(release))
-    assert "from shared.topics import all_topics" in script
+    assert "insertcoin topics --replication-factor 2" in script
     assert callable(topics.all_topics)
-    assert 'sasl_mechanism="AWS_MSK_IAM"' in script
+    assert "KAFKA_SECURITY_PROTOCOL=SASL_SSL KAFKA_SASL_MECHANISM=AWS_MSK_IAM" in script
     env = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
     assert env["MIGRATE_FAMILY"] == load_template("app")["Resources"]["MigrateTaskDefinition"]["Properties"]["Family"]
 
