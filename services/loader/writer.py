@@ -105,12 +105,23 @@ def _upsert_sql(spec: TableSpec) -> sql.Composed:
     assignments.append(sql.SQL("updated_at = now()"))
     old = sql.SQL(", ").join(sql.SQL("{t}.{c}").format(t=target, c=ident(c)) for c in values)
     new = sql.SQL(", ").join(new_value(c) for c in values)
+    if spec.coalesce:
+        # Several sources in one batch: per key, each column's latest non-null value.
+        def latest(column: str) -> sql.Composable:
+            rule = "(array_agg({c} ORDER BY _seq DESC) FILTER (WHERE {c} IS NOT NULL))[1]" \
+                if column in values else "(array_agg({c} ORDER BY _seq DESC))[1]"
+            return sql.SQL(rule).format(c=ident(column))
+        picked = sql.SQL(", ").join(ident(c) if c in spec.key else latest(c) for c in cols)
+        source = sql.SQL("SELECT {picked} FROM {stage} GROUP BY {keys}").format(
+            picked=picked, stage=ident(_staging_table(spec)), keys=key_list)
+    else:  # the last record of a key wins
+        source = sql.SQL("SELECT DISTINCT ON ({keys}) {cols} FROM {stage} ORDER BY {keys}, _seq DESC").format(
+            keys=key_list, cols=col_list, stage=ident(_staging_table(spec)))
     return sql.SQL(
-        "INSERT INTO {target} ({cols}) "
-        "SELECT DISTINCT ON ({keys}) {cols} FROM {stage} ORDER BY {keys}, _seq DESC "
+        "INSERT INTO {target} ({cols}) {source} "
         "ON CONFLICT ({keys}) DO UPDATE SET {assign} "
         "WHERE ROW({old}) IS DISTINCT FROM ROW({new})").format(
-            target=target, cols=col_list, keys=key_list, stage=ident(_staging_table(spec)),
+            target=target, cols=col_list, source=source, keys=key_list,
             assign=sql.SQL(", ").join(assignments), old=old, new=new)
 
 

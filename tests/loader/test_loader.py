@@ -72,6 +72,18 @@ def test_given_listings_from_two_sources_when_one_lacks_the_sector_then_the_know
         ("반도체 제조업", "stock", dt.date(1975, 6, 11), 1585803072420000)]
 
 
+def test_given_listings_from_two_sources_in_one_batch_when_loaded_then_each_keeps_what_it_knows(settings):
+    kind = StockListing(code="000660", name="SK하이닉스", market="KOSPI", sector="반도체 제조업",
+                        listed_date=dt.date(1996, 12, 26))
+    naver = StockListing(code="000660", name="SK하이닉스", market="KOSPI", security_type="stock",
+                         market_cap=1301006902065000)
+    # Naver first, then KIND, in the same batch: KIND's nulls must not erase Naver's values.
+    produce(settings, [envelope_bytes(naver), envelope_bytes(kind)], stream="stock_listing")
+    _load(settings)
+    assert _rows(settings, "SELECT sector, security_type, listed_date, market_cap FROM m_stock") == [
+        ("반도체 제조업", "stock", dt.date(1996, 12, 26), 1301006902065000)]
+
+
 def test_given_invalid_messages_when_loaded_then_they_go_to_the_dead_letter_and_the_rest_loads(settings):
     good = [envelope_bytes(daily_price(i)) for i in range(3)]
     _key, value = envelope_bytes(daily_price(99))
