@@ -135,6 +135,10 @@ def index_series(prices: dict[str, np.ndarray], stocks: list[dict], market: str,
                  level: float) -> dict[str, list]:
     """A cap-weighted index (KOSPI, KOSDAQ) from its members' closes; volume in thousands."""
     members = [i for i, s in enumerate(stocks) if s["market"] == market and s["security_type"] == "stock"]
+    if not members:  # a tiny world may list no company on this market: a flat, empty index
+        days = prices["close"].shape[1]
+        flat = [round(float(level), 2)] * days
+        return {"open": flat, "high": flat, "low": flat, "close": flat, "volume": [0] * days}
     close = prices["close"][members]
     weights = np.array([stocks[i]["shares"] for i in members], dtype=float)[:, None]
     caps = (close * weights).sum(axis=0)

@@ -59,7 +59,8 @@ def price_records(meta: dict, listing: list[dict], prices: dict, indexes: dict) 
         series = indexes[name]
         for t, day in enumerate(days):
             yield DailyPrice(code=name, trade_date=day, open=series["open"][t], high=series["high"][t],
-                             low=series["low"][t], close=series["close"][t], volume=series["volume"][t])
+                             low=series["low"][t], close=series["close"][t],
+                             volume=series["volume"][t] * 1000)  # the API counts thousands; records count shares
 
 
 def post_records(posts: list[dict]) -> Iterable[BoardPost]:
