@@ -13,9 +13,8 @@ import resource
 import time
 
 from ml import dataset
-from ml.features import build_panel
+from ml.features import build_panel, price_matrices, top_movers
 from ml.scoring import ScoringConfig, daily_scores, mover_activity, rolling_scores
-from ml.features import top_movers, price_matrices
 
 log = logging.getLogger(__name__)
 
