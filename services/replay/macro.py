@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 #: (cur_unit, cur_nm, KRW per unit on the base day): the set and names Eximbank really sends.
 CURRENCIES: list[tuple[str, str, float]] = [
@@ -36,10 +42,38 @@ def _calendar(name: str):
     return xc.get_calendar(name)
 
 
-def sessions(calendar: str, start: dt.date, end: dt.date) -> list[dt.date]:
-    """Trading days of an exchange_calendars calendar (XKRX, XNYS) between two dates, inclusive."""
+def _cache_file(calendar: str, start: dt.date, end: dt.date) -> Path:
+    from importlib.metadata import version
+
+    from shared.settings import get_settings
+    tag = f"{calendar}_{start:%Y%m%d}_{end:%Y%m%d}_xc{version('exchange_calendars')}"
+    return get_settings().cache_dir / "sessions" / f"{tag}.json"
+
+
+@lru_cache(maxsize=64)
+def _sessions(calendar: str, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
+    path = _cache_file(calendar, start, end)
+    try:
+        return tuple(dt.date.fromisoformat(d) for d in json.loads(path.read_text()))
+    except (OSError, ValueError):
+        pass  # no cache yet (or a damaged one): build the calendar (seconds) and write it
     cal = _calendar(calendar)
-    return [ts.date() for ts in cal.sessions_in_range(start.isoformat(), end.isoformat())]
+    days = tuple(ts.date() for ts in cal.sessions_in_range(start.isoformat(), end.isoformat()))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([d.isoformat() for d in days]))
+        tmp.replace(path)  # atomic: a concurrent reader sees the old file or the whole new one
+    except OSError as exc:
+        log.warning("cannot cache calendar sessions", extra={"path": str(path), "error": str(exc)})
+    return days
+
+
+def sessions(calendar: str, start: dt.date, end: dt.date) -> list[dt.date]:
+    """Trading days of an exchange_calendars calendar (XKRX, XNYS) between two dates, inclusive.
+    Cached per process and in ``<cache_dir>/sessions/`` keyed by calendar, range and library
+    version (building a calendar costs seconds per process)."""
+    return list(_sessions(calendar, start, end))
 
 
 def rating(score: float) -> str:
