@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument("--legacy", choices=("closed", "archived"), default="closed",
                        help="finance.naver.com pages: as today (410/302) or archived copies")
     serve.add_argument("--fx-daily-limit", type=int, default=1000, help="Eximbank calls per key and day")
+    serve.add_argument("--clock", help="world clock, KST (YYYY-MM-DDTHH:MM:SS): which statements and estimate "
+                       "revisions are public; default the world's last day 23:59:59; also POST /__replay/clock")
     serve.add_argument("--workers", type=int, default=1,
                        help="processes sharing the port (SO_REUSEPORT); admin fault changes reach one worker")
 
@@ -38,6 +40,8 @@ def build_resource(args: argparse.Namespace):
         routes = WorldRoutes(World(args.world), legacy=args.legacy,
                              authkey=os.environ.get("REPLAY_KOREAEXIM_AUTHKEY") or None,
                              daily_limit=args.fx_daily_limit)
+        if getattr(args, "clock", None):
+            routes.set_clock(args.clock)
         return ReplaySite(routes=routes, faults=faults)
     return ReplaySite(recordings=Recordings(args.recordings or DEFAULT_RECORDINGS), faults=faults)
 

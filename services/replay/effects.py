@@ -2,13 +2,17 @@
 
 A config is JSON or YAML::
 
-    {"movers_per_day": 8,
+    {"movers_per_day": 8, "decoys": 0.5, "unexplained_movers": 0.25,
      "effects": [{"medium": "board", "strength": 1.0, "lag": 1}]}
 
 ``medium`` is one of board, news, financial (stock-level media: the planted movers carry the
 signal) or fear_greed, fx (market-wide media: they set how many big movers a day has).
 ``lag`` 0 means activity during the trading day itself, 1 activity on the day before (stamped
 before the 09:00 KST open). An empty ``effects`` list plants nothing: movers are pure noise.
+``strength`` scales both the planted move and the planted activity (1: moves of 12-20 %, ~27
+posts; 0.25: moves of 3-5 %, near ordinary noise). ``decoys``: per day, this many times
+``movers_per_day`` stocks get a planted mover's media activity but no move. ``unexplained_movers``:
+this share of each day's planted movers move with no media activity at all.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ class Effect(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     medium: Medium
-    strength: float = Field(default=1.0, gt=0, le=5)
+    strength: float = Field(default=1.0, ge=0.05, le=5)
     lag: Literal[0, 1] = 1
 
 
@@ -39,6 +43,8 @@ class EffectsConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     movers_per_day: int = Field(default=8, ge=0, le=200)
+    decoys: float = Field(default=0.0, ge=0, le=5)
+    unexplained_movers: float = Field(default=0.0, ge=0, le=1)
     effects: list[Effect] = Field(default_factory=lambda: [Effect(medium="board")])
 
     def stock_effects(self) -> list[Effect]:

@@ -52,12 +52,14 @@ def market_driver(cfg: EffectsConfig, krx_days: list[dt.date], fg: dict, fx: dic
 
 def plan_movers(rng: np.random.Generator, cfg: EffectsConfig, stocks: list[dict],
                 halted: np.ndarray, driver: np.ndarray) -> list[list[dict]]:
-    """Pick each day's planted movers: which stock, which medium drives it, sign and size."""
+    """Pick each day's planted movers: which stock, which medium drives it (``none`` for an
+    unexplained mover), sign and size; and the day's decoys (``decoy``: activity, no move)."""
     stock_fx = cfg.stock_effects()
     market_fx = cfg.market_effects()
     n_days = halted.shape[1]
     eligible = np.array([s["security_type"] == "stock" for s in stocks])
     weights = np.array([e.strength for e in stock_fx]) if stock_fx else np.array([])
+    n_decoys = int(round(cfg.decoys * cfg.movers_per_day)) if stock_fx else 0
     plan: list[list[dict]] = []
     for t in range(n_days):
         if not stock_fx and not market_fx:
@@ -68,16 +70,30 @@ def plan_movers(rng: np.random.Generator, cfg: EffectsConfig, stocks: list[dict]
             n = int(round(n * float(np.clip(1 + 0.6 * driver[t], 0.25, 4.0))))
         pool = np.flatnonzero(eligible & ~halted[:, t])
         chosen = rng.choice(pool, size=min(n, len(pool)), replace=False) if n else []
+        unexplained = set()
+        if cfg.unexplained_movers and len(chosen):
+            k = int(round(cfg.unexplained_movers * len(chosen)))
+            unexplained = {int(i) for i in rng.choice(chosen, size=k, replace=False)}
         day = []
         for idx in sorted(int(i) for i in chosen):
             if stock_fx:
                 effect = stock_fx[int(rng.choice(len(stock_fx), p=weights / weights.sum()))]
             else:
                 effect = market_fx[0]
-            size = min(0.29, 0.07 + 0.05 * effect.strength + abs(rng.normal(0, 0.03)))
-            day.append({"index": idx, "medium": effect.medium, "lag": effect.lag,
-                        "strength": effect.strength, "sign": 1 if rng.random() < 0.55 else -1,
-                        "size": round(size, 4)})
+            size = min(0.29, effect.strength * (0.12 + abs(rng.normal(0, 0.03))))
+            entry = {"index": idx, "medium": effect.medium, "lag": effect.lag,
+                     "strength": effect.strength, "sign": 1 if rng.random() < 0.55 else -1,
+                     "size": round(size, 4)}
+            if idx in unexplained:
+                entry.update(medium="none", lag=None)
+            day.append(entry)
+        if n_decoys:
+            rest = np.setdiff1d(pool, np.asarray(chosen, dtype=int))
+            for idx in sorted(int(i) for i in rng.choice(rest, size=min(n_decoys, len(rest)), replace=False)):
+                effect = stock_fx[int(rng.choice(len(stock_fx), p=weights / weights.sum()))]
+                day.append({"index": idx, "medium": effect.medium, "lag": effect.lag,
+                            "strength": effect.strength, "sign": 1 if rng.random() < 0.55 else -1,
+                            "size": 0.0, "decoy": True})
         plan.append(day)
     return plan
 
@@ -109,7 +125,8 @@ def simulate_prices(rng: np.random.Generator, stocks: list[dict], halted: np.nda
         gap = beta * mkt_gap + rng.normal(0, 0.004, n)
         oc = beta * mkt + vol * disp * rng.standard_t(4, n) / np.sqrt(2)
         for m in plan[t]:
-            oc[m["index"]] = m["sign"] * m["size"]
+            if not m.get("decoy"):
+                oc[m["index"]] = m["sign"] * m["size"]
         up = np.floor(prev * (1 + LIMIT) / tick_size(prev * (1 + LIMIT))) * tick_size(prev * (1 + LIMIT))
         down = np.ceil(prev * (1 - LIMIT) / tick_size(prev * (1 - LIMIT))) * tick_size(prev * (1 - LIMIT))
         op = np.clip(to_tick(prev * np.exp(gap)), down, up)

@@ -34,9 +34,9 @@ def cut(title: str) -> str:
 
 
 def make_news(rng: np.random.Generator, stocks: list[dict], start: dt.date, end: dt.date,
-              planted: dict[dt.date, list[int]]) -> dict[str, dict[str, list[dict]]]:
-    """date -> section -> 100 articles (rank order). ``planted`` puts stock indexes in the
-    economy and "all" rankings of a date at high ranks."""
+              planted: dict[dt.date, list[tuple[int, float]]]) -> dict[str, dict[str, list[dict]]]:
+    """date -> section -> 100 articles (rank order). ``planted`` puts (stock index, strength) in
+    the economy and "all" rankings of a date: in the top 60 at strength 1, lower when weaker."""
     listed = [i for i, s in enumerate(stocks) if s["security_type"] == "stock"]
     weight = 1.0 / np.sqrt(np.arange(1, len(listed) + 1))
     weight /= weight.sum()
@@ -64,11 +64,14 @@ def make_news(rng: np.random.Generator, stocks: list[dict], start: dt.date, end:
                 k += 1
             by_section[sec] = rows
         chosen = planted.get(day, [])[:40]
-        for sec, top in (("eco", 60), ("all", 60)):
-            places = rng.choice(top, size=len(chosen), replace=False)
-            for idx, pos in zip(chosen, places):
+        for sec in ("eco", "all"):
+            used: set[int] = set()
+            for idx, strength in chosen:
+                top = int(min(100, round(60 / min(strength, 1.0))))  # weaker: lower ranks too
+                pos = next(int(p) for p in rng.permutation(top) if int(p) not in used)
+                used.add(pos)
                 name = stocks[idx]["name"]
-                row = by_section[sec][int(pos)]
+                row = by_section[sec][pos]
                 title = COMPANY[int(rng.integers(len(COMPANY)))].format(name=name)
                 by_section[sec][int(pos)] = row | {"title": cut(title), "mid": MIDS["eco"]}
         out[day.isoformat()] = by_section

@@ -192,7 +192,7 @@ class NaverRenderer:
             return not_found()
         s, last = w.listing[i], len(w.days) - 1
         close = float(w.prices["close"][i, last])
-        v = valuation(w.financials.get(code), close)
+        v = valuation(w.statement(code), close)
         foreign = float(w.prices["foreign"][i, last])
 
         def shown(value, suffix, decimals=2):
@@ -218,7 +218,7 @@ class NaverRenderer:
         return json_reply(body)
 
     def _finance(self, code: str, kind: str) -> Reply:
-        statement = self.world.financials.get(code)
+        statement = self.world.statement(code)
         if self.world.stock(code) is None:
             return not_found()
         if statement is None:

@@ -30,9 +30,25 @@ class WorldRoutes:
 
     def __init__(self, world: World, *, legacy: str = "closed", authkey: str | None = None,
                  daily_limit: int = 1000):
+        self.world = world
         self.naver = NaverRenderer(world)
         self.pages = PageRenderer(world, legacy)
         self.feeds = FeedRenderer(world, authkey, daily_limit)
+
+    @staticmethod
+    def cacheable(path: str, q: dict[str, str]) -> bool:
+        """Whether the answer depends on the path and query alone (not on headers, call counts or
+        today's date), so the server may keep the whole body per URL until the clock moves."""
+        if path == "/site/program/financial/exchangeJSON" or path.startswith("/index/fearandgreed"):
+            return False
+        return not (path == "/rank/interest" and not q.get("date"))
+
+    def set_clock(self, now: str | None) -> str:
+        """Move the world's clock (see ``World.set_clock``) and drop bodies rendered before."""
+        clock = self.world.set_clock(now)
+        for cached in (self.naver.integration, self.naver.finance, self.pages.archive.main):
+            cached.cache_clear()
+        return clock
 
     def answer(self, method: str, path: str, q: dict[str, str], headers: dict[str, str]) -> Reply:
         if method not in ("GET", "HEAD"):

@@ -14,6 +14,7 @@ from services.replay.recordings import Recordings
 from services.replay.reply import HTML_UTF8, Reply, json_reply, not_found
 
 log = logging.getLogger(__name__)
+CACHE_BYTES = 512 * 1024 * 1024  # whole bodies kept per URL (world routes that depend on the URL alone)
 
 
 class ReplaySite(resource.Resource):
@@ -21,16 +22,27 @@ class ReplaySite(resource.Resource):
 
     isLeaf = True
 
-    def __init__(self, routes=None, recordings: Recordings | None = None, faults: FaultPlan | None = None):
+    def __init__(self, routes=None, recordings: Recordings | None = None, faults: FaultPlan | None = None,
+                 cache_bytes: int = CACHE_BYTES):
         super().__init__()
         self.routes = routes
         self.recordings = recordings
         self.faults = faults or FaultPlan()
         self.requests = 0
         self._hanging: list = []
+        self.cache_bytes = cache_bytes
+        self._bodies: dict[bytes, tuple[bytes, bytes, bytes]] = {}  # uri -> (status line bits, headers, body)
+        self._cached = 0
 
     def render(self, request: server.Request):
         self.requests += 1
+        if request.method == b"GET" and not self.faults.config.rules:
+            hit = self._bodies.get(request.uri)
+            if hit is not None:  # fast path: a whole body rendered before for this URL
+                request.setResponseCode(200)
+                request.responseHeaders.setRawHeaders(b"content-type", [hit[0]])
+                request.responseHeaders.setRawHeaders(b"content-length", [hit[1]])
+                return hit[2]
         method = request.method.decode()
         uri = request.uri.decode("utf-8", "replace")
         path, _, query = uri.partition("?")
@@ -72,10 +84,27 @@ class ReplaySite(resource.Resource):
                 return found or not_found()
         q = dict(parse_qsl(query, keep_blank_values=True))
         try:
-            return self.routes.answer(method, path, q, headers)
+            reply = self.routes.answer(method, path, q, headers)
         except (ValueError, KeyError, IndexError) as exc:
             log.warning("bad request", extra={"path": path, "query": query, "error": repr(exc)})
             return not_found()
+        if method == "GET" and reply.status == 200 and not reply.headers and self.routes.cacheable(path, q):
+            self._keep(f"{path}?{query}" if query else path, reply)
+        return reply
+
+    def _keep(self, uri: str, reply: Reply) -> None:
+        if self._cached + len(reply.body) > self.cache_bytes:
+            self._bodies.clear()  # simple bound: start over rather than track recency
+            self._cached = 0
+        self._bodies[uri.encode("utf-8")] = (reply.content_type.encode(), str(len(reply.body)).encode(), reply.body)
+        self._cached += len(reply.body)
+
+    def set_clock(self, now: str | None) -> str:
+        """Move a world's clock; cached bodies are dropped."""
+        clock = self.routes.set_clock(now)
+        self._bodies.clear()
+        self._cached = 0
+        return clock
 
     def _admin(self, method: str, path: str, request) -> Reply:
         if path == "/__replay/health":
@@ -89,6 +118,18 @@ class ReplaySite(resource.Resource):
             elif method == "DELETE":
                 self.faults.configure(FaultConfig())
             return json_reply(self.faults.config.model_dump(mode="json"))
+        if path == "/__replay/clock":
+            if self.routes is None:
+                return json_reply({"error": "recordings have no clock"}, status=400)
+            try:
+                if method == "POST":
+                    self.set_clock(orjson.loads(request.content.read() or b"{}").get("now"))
+                elif method == "DELETE":
+                    self.set_clock(None)
+            except (ValueError, AttributeError, TypeError) as exc:
+                return json_reply({"error": f"bad clock (want {{\"now\": \"YYYY-MM-DDTHH:MM:SS\"}}, KST): {exc}"},
+                                  status=400)
+            return json_reply({"now": self.routes.world.clock + "+09:00"})
         return not_found()
 
     @staticmethod

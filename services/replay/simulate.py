@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from services.replay import board, financials, macro, market, news, store, truth
+from services.replay import board, disclosures, macro, market, news, store, truth
 from services.replay.effects import EffectsConfig, load_effects
 from services.replay.listing import make_listing
 
 log = logging.getLogger(__name__)
-WORLD_VERSION = 1
+WORLD_VERSION = 2  # 2: financials.jsonl holds timelines (disclosures.py)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,31 +73,43 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     indexes = {"KOSPI": market.index_series(prices, listing, "KOSPI", 2500.0),
                "KOSDAQ": market.index_series(prices, listing, "KOSDAQ", 800.0)}
 
-    bursts, news_planted, surprise = [], defaultdict(list), {}
+    bursts, news_planted, fin_planted = [], defaultdict(list), defaultdict(list)
+    since = dt.datetime.combine(_previous_session(krx_days[0]), board.CLOSE)  # day 0's lag-1 window
     for t, day in enumerate(krx_days):
-        prev_day = krx_days[t - 1] if t else _previous_session(day)
+        prev_day = krx_days[t - 1] if t else since.date()
         for m in plan[t]:
             if m["medium"] == "board":
                 w0, w1 = board.burst_window(day, prev_day, m["lag"])
-                count = int(r_board.poisson(12 + 15 * m["strength"]))
+                count = int(r_board.poisson(27 * m["strength"]))
                 bursts.append((m["index"], w0, w1, count))
                 m["window"] = [w0.isoformat() + "+09:00", w1.isoformat() + "+09:00"]
                 m["posts"] = count
             elif m["medium"] == "news":
                 news_day = day - dt.timedelta(days=m["lag"])
-                news_planted[news_day].append(m["index"])
+                news_planted[news_day].append((m["index"], m["strength"]))
                 m["news_date"] = news_day.isoformat()
             elif m["medium"] == "financial":
-                surprise[m["index"]] = m["sign"]
+                at = disclosures.planted_time(r_fin, day, prev_day, m["lag"])
+                fin_planted[m["index"]].append((at, m))
         for i in r_board.choice(stocks, size=max(effects.movers_per_day // 2, 1), replace=False):
             w0, w1 = board.burst_window(day, prev_day, 1)
             bursts.append((int(i), w0, w1, int(r_board.poisson(6))))
     posts = board.make_posts(r_board, listing, start - dt.timedelta(days=4), end, bursts, posts_per_day)
     ranked = news.make_news(r_news, listing, start - dt.timedelta(days=1), end, news_planted)
     last_close = prices["close"][:, -1]
-    statements = {s["code"]: financials.make_financials(r_fin, s, float(last_close[i]), end,
-                                                        surprise.get(i, 0))
-                  for i, s in enumerate(listing) if s["security_type"] == "stock"}
+    sessions = set(krx_days)
+    timelines = {}
+    for i, s in enumerate(listing):
+        if s["security_type"] != "stock":
+            continue
+        planted = [{"at": at, "sign": m["sign"], "strength": m["strength"]}
+                   for at, m in sorted(fin_planted.get(i, []), key=lambda x: x[0])]
+        timelines[s["code"]] = disclosures.make_timeline(r_fin, s, float(last_close[i]), start, end,
+                                                         sessions, planted, since)
+        for p, (_at, m) in zip(planted, sorted(fin_planted.get(i, []), key=lambda x: x[0])):
+            m.update({k: p[k] for k in ("event", "period_type", "period", "published_at")})
+    clock = f"{end.isoformat()}T23:59:59"
+    statements = {code: disclosures.statement_at(tl, clock) for code, tl in timelines.items()}
     for i, s in enumerate(listing):
         s["market_cap"] = int(last_close[i]) * s["shares"]
 
@@ -105,7 +117,8 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     (out / "prices").mkdir(exist_ok=True)
     meta = {"version": WORLD_VERSION, "seed": seed, "from": start.isoformat(), "to": end.isoformat(),
             "stocks": stocks, "krx_days": [d.isoformat() for d in krx_days],
-            "end_session": end_session.isoformat(), "effects": effects.model_dump(mode="json")}
+            "end_session": end_session.isoformat(), "clock": clock,
+            "effects": effects.model_dump(mode="json")}
     store.write_json(out / "world.json", meta)
     store.write_json(out / "listing.json", listing)
     for key in ("open", "high", "low", "close", "foreign", "volume"):
@@ -119,10 +132,12 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     code_index = {s["code"]: i for i, s in enumerate(listing)}
     np.save(out / "board_stocks.npy", np.array([code_index[p["code"]] for p in posts], dtype=np.int32))
     store.write_keyed(out / "news.jsonl", ranked.items())
-    store.write_keyed(out / "financials.jsonl", sorted(statements.items()))
+    store.write_keyed(out / "financials.jsonl", sorted(timelines.items()))
     store.write_json(out / "fear_greed.json", fg)
     store.write_json(out / "fx.json", fx)
     counts = truth.write_truth(out / "truth", meta, listing, prices, indexes, posts, ranked,
                                statements, fg, fx)
+    counts["financial_events"] = disclosures.write_events(out / "truth" / "financial_events.jsonl", timelines,
+                                                          since.isoformat(), clock)
     truth.write_effects(out / "truth" / "effects.json", effects, krx_days, driver, plan, listing, prices)
     return counts

@@ -156,15 +156,15 @@ def write_effects(path: Path, cfg: EffectsConfig, krx_days: list[dt.date], drive
     with np.errstate(divide="ignore", invalid="ignore"):
         oc = np.where(op > 0, cl / op - 1, 0.0)
     for t, day in enumerate(krx_days):
-        planted = []
+        planted, decoys = [], []
         for m in plan[t]:
-            entry = {k: v for k, v in m.items() if k not in ("index", "strength")}
+            entry = {k: v for k, v in m.items() if k not in ("index", "strength", "decoy", "size")}
             entry["code"] = listing[m["index"]]["code"]
             entry["open_close_return"] = round(float(oc[m["index"], t]), 6)
-            planted.append(entry)
+            (decoys if m.get("decoy") else planted).append(entry if m.get("decoy") else entry | {"size": m["size"]})
         top = np.argsort(-np.abs(oc[:, t]), kind="stable")[:10]
         days.append({"date": day.isoformat(), "market_driver": round(float(driver[t]), 6),
-                     "planted": planted,
+                     "planted": planted, "decoys": decoys,
                      "top_movers": [{"code": listing[int(i)]["code"],
                                      "open_close_return": round(float(oc[int(i), t]), 6)} for i in top]})
     doc = {"config": cfg.model_dump(mode="json"),
@@ -172,6 +172,11 @@ def write_effects(path: Path, cfg: EffectsConfig, krx_days: list[dt.date], drive
                           "lag": "0: media activity on the trading day; 1: activity the day before, "
                                  "stamped before the 09:00 KST open",
                           "board_window": "lag 0: 09:00-15:30 KST of the day; lag 1: previous "
-                                          "session's 15:30 to 09:00 of the day"},
+                                          "session's 15:30 to 09:00 of the day",
+                          "financial": "published_at of the planted event (financial_events.jsonl): lag 0 "
+                                       "in 09:00-15:30 KST of the day; lag 1 after the previous session's "
+                                       "15:30 close and before 09:00 of the day",
+                          "medium none": "an unexplained mover: planted move, no media activity",
+                          "decoys": "a planted mover's media activity with no planted move"},
            "days": days}
     path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")

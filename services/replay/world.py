@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from services.replay.disclosures import statement_at
 from services.replay.store import KeyedFile, read_json
+
+KST = ZoneInfo("Asia/Seoul")
 
 
 class World:
@@ -29,11 +33,29 @@ class World:
         self.board_ids = np.load(folder / "board_ids.npy")
         self.board_stocks = np.load(folder / "board_stocks.npy")
         self.news = KeyedFile(folder / "news.jsonl")
-        self.financials = KeyedFile(folder / "financials.jsonl")
+        self.financials = KeyedFile(folder / "financials.jsonl")  # code -> disclosure timeline
+        self.default_clock = self.meta.get("clock") or f"{self.meta['to']}T23:59:59"
+        self.clock = self.default_clock
         self.fear_greed = read_json(folder / "fear_greed.json")
         self.fx = read_json(folder / "fx.json")
         self.fx_day = {d: i for i, d in enumerate(self.fx["days"])}
         self.end_session = dt.date.fromisoformat(self.meta["end_session"])
+
+    def statement(self, code: str) -> dict | None:
+        """The statement columns the finance pages show for ``code`` at the world's clock."""
+        return statement_at(self.financials.get(code), self.clock)
+
+    def set_clock(self, now: str | None) -> str:
+        """Set the world's clock (naive KST ``YYYY-MM-DDTHH:MM:SS``; ``None``: the world's last
+        day, 23:59:59), which decides which statements and estimate revisions are public."""
+        if now is None:
+            self.clock = self.default_clock
+        else:
+            parsed = dt.datetime.fromisoformat(now)
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(KST).replace(tzinfo=None)
+            self.clock = parsed.strftime("%Y-%m-%dT%H:%M:%S")
+        return self.clock
 
     def stock(self, code: str) -> dict | None:
         i = self.index_of.get(code)

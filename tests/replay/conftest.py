@@ -91,3 +91,31 @@ def recordings_server():
     served = Served(["--recordings", str(Path(__file__).resolve().parents[2] / "services/replay/recordings")])
     yield served
     served.stop()
+
+
+@pytest.fixture(scope="session")
+def archived_server(world_dir):
+    """The small world with the archived finance.naver.com pages."""
+    served = Served(["--world", str(world_dir), "--legacy", "archived"])
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def financial_world(tmp_path_factory) -> Path:
+    """A small world whose movers are planted by financial events (lag 0 and 1), with decoys and
+    unexplained movers."""
+    from services.replay.effects import Effect
+    folder = tmp_path_factory.mktemp("finworld")
+    build_world(folder, stocks=40, start=dt.date(2026, 7, 1), end=dt.date(2026, 8, 31), seed=9,
+                effects=EffectsConfig(movers_per_day=3, decoys=0.5, unexplained_movers=0.34,
+                                      effects=[Effect(medium="financial", lag=0), Effect(medium="financial", lag=1)]),
+                posts_per_day=0.2)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def financial_server(financial_world):
+    served = Served(["--world", str(financial_world), "--legacy", "archived"])
+    yield served
+    served.stop()
