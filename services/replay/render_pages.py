@@ -1,11 +1,12 @@
 """HTML sources rendered from a world: Nate ranking (EUC-KR), KIND download (EUC-KR .xls) and
-finance.naver.com legacy pages (410/302 now, or archived copies)."""
+finance.naver.com legacy pages (410/302 now, or archived copies: ``render_legacy``)."""
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
 from html import escape
 
+from services.replay.render_legacy import LegacyRenderer, euckr
 from services.replay.reply import HTML_EUCKR, HTML_UTF8, Reply
 from services.replay.world import World
 
@@ -18,10 +19,6 @@ KIND_MARKETS = {"KOSPI": "유가", "KOSDAQ": "코스닥", "KONEX": "코넥스"}
 WEEKDAYS = "월화수목금토일"
 
 
-def euckr(text: str) -> bytes:
-    return text.encode("euc-kr", errors="xmlcharrefreplace")
-
-
 class PageRenderer:
     """Bodies of the HTML endpoints for one world."""
 
@@ -30,7 +27,7 @@ class PageRenderer:
         self.legacy = legacy
         self.nate = lru_cache(maxsize=4096)(self._nate)
         self.kind = lru_cache(maxsize=1)(self._kind)
-        self.sise_day = lru_cache(maxsize=4096)(self._sise_day)
+        self.archive = LegacyRenderer(world)
 
     # -- news.nate.com ----------------------------------------------------------------------
     def _nate(self, section: str, date: str, page: int) -> Reply:
@@ -122,41 +119,7 @@ class PageRenderer:
             if page_name == "board":
                 target += "/discussion"
             return Reply(302, b"", HTML_UTF8, (("Location", target),))
-        if page_name == "sise_day":
-            return self.sise_day(code, max(int(q.get("page", "1") or 1), 1))
-        return Reply(404, GONE_HTML, HTML_UTF8)
-
-    def _sise_day(self, code: str, page: int) -> Reply:
-        w = self.world
-        i = w.index_of.get(code)
-        n = len(w.days) if i is not None else 0
-        last_page = max((n + 9) // 10, 1)
-        page = min(page, last_page)  # a page past the end repeats the last page
-        out = ["<html lang=\"ko\">\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=euc-kr\">\n"
-               "<title>네이버페이 증권</title>\n</head>\n<body>\n<table cellspacing=\"0\" class=\"type2\">\n<tr>\n"
-               "<th>날짜</th>\n<th>종가</th>\n<th>전일비</th>\n<th>시가</th>\n<th>고가</th>\n<th>저가</th>\n<th>거래량</th>\n"
-               "</tr>\n<tr>\n<td colspan=\"7\" height=\"8\"></td>\n</tr>\n"]
-        p = w.prices
-        for k, t in enumerate(range(n - 1 - (page - 1) * 10, max(n - 1 - page * 10, -1), -1)):
-            if k == 5:
-                out.append("<tr>\n<td colspan=\"7\" height=\"8\"></td>\n</tr>\n")
-            close = int(p["close"][i, t])
-            prev = int(p["close"][i, t - 1]) if t else close
-            diff = close - prev
-            mark, word, color = (("bu_pup", "상승", "red02") if diff > 0 else
-                                 ("bu_pdn", "하락", "nv01") if diff < 0 else ("bu_pn", "보합", ""))
-            if prev and close >= prev * 1.29 and diff > 0:
-                mark, word = "bu_pup2", "상한가"
-            cells = "".join(f"<td class=\"num\"><span class=\"tah p11\">{int(p[key][i, t]):,}</span></td>\n"
-                            for key in ("open", "high", "low", "volume"))
-            out.append(
-                "<tr onMouseOver=\"mouseOver(this)\" onMouseOut=\"mouseOut(this)\">\n"
-                f"<td align=\"center\"><span class=\"tah p10 gray03\">{w.days[t].replace('-', '.')}</span></td>\n"
-                f"<td class=\"num\"><span class=\"tah p11\">{close:,}</span></td>\n<td class=\"num\">\n"
-                f"<em class=\"bu_p {mark}\"><span class=\"blind\">{word}</span></em><span class=\"tah p11 {color}\">\n"
-                f"{abs(diff):,}\n</span>\n</td>\n{cells}</tr>\n")
-        out.append("</table>\n<table summary=\"페이지 네비게이션 리스트\" class=\"Nnavi\" align=\"center\">\n<tr>\n"
-                   f"<td class=\"on\"><a href=\"/item/sise_day.naver?code={code}&amp;page={page}\">{page}</a></td>\n"
-                   f"<td class=\"pgRR\"><a href=\"/item/sise_day.naver?code={code}&amp;page={last_page}\">맨뒤</a></td>\n"
-                   "</tr>\n</table>\n</body>\n</html>\n")
-        return Reply(200, euckr("".join(out)), HTML_EUCKR)
+        if page_name == "main":
+            return self.archive.main(code)
+        page = max(int(q.get("page", "1") or 1), 1)
+        return self.archive.sise_day(code, page) if page_name == "sise_day" else self.archive.board(code, page)
