@@ -1,6 +1,7 @@
 """Market-wide media of the simulated world: CNN Fear & Greed (US sessions) and Eximbank FX rates."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import logging
@@ -42,38 +43,61 @@ def _calendar(name: str):
     return xc.get_calendar(name)
 
 
-def _cache_file(calendar: str, start: dt.date, end: dt.date) -> Path:
+def _cache_file(calendar: str) -> Path:
     from importlib.metadata import version
 
     from shared.settings import get_settings
-    tag = f"{calendar}_{start:%Y%m%d}_{end:%Y%m%d}_xc{version('exchange_calendars')}"
-    return get_settings().cache_dir / "sessions" / f"{tag}.json"
+    return get_settings().cache_dir / "sessions" / f"{calendar}_xc{version('exchange_calendars')}.json"
 
 
-@lru_cache(maxsize=64)
-def _sessions(calendar: str, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
-    path = _cache_file(calendar, start, end)
+def _read_cache(path: Path) -> tuple[dt.date, dt.date, list[str]] | None:
     try:
-        return tuple(dt.date.fromisoformat(d) for d in json.loads(path.read_text()))
-    except (OSError, ValueError):
-        pass  # no cache yet (or a damaged one): build the calendar (seconds) and write it
-    cal = _calendar(calendar)
-    days = tuple(ts.date() for ts in cal.sessions_in_range(start.isoformat(), end.isoformat()))
+        doc = json.loads(path.read_text())
+        return dt.date.fromisoformat(doc["first"]), dt.date.fromisoformat(doc["last"]), doc["sessions"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no cache yet, or a damaged one
+
+
+def _write_cache(path: Path, first: dt.date, last: dt.date, days: list[str]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([d.isoformat() for d in days]))
+        tmp.write_text(json.dumps({"first": first.isoformat(), "last": last.isoformat(), "sessions": days}))
         tmp.replace(path)  # atomic: a concurrent reader sees the old file or the whole new one
     except OSError as exc:
         log.warning("cannot cache calendar sessions", extra={"path": str(path), "error": str(exc)})
-    return days
+
+
+@lru_cache(maxsize=8)
+def _all_sessions(calendar: str, need_first: dt.date, need_last: dt.date) -> tuple[list[str], dt.date, dt.date]:
+    """Every session of ``calendar`` over a wide range covering [need_first, need_last], from the
+    cache file when it covers the range, else built (seconds) and written back."""
+    path = _cache_file(calendar)
+    cached = _read_cache(path)
+    if cached and cached[0] <= need_first and need_last <= cached[1]:
+        return cached[2], cached[0], cached[1]
+    first = min(need_first, dt.date(2000, 1, 1))
+    last = max(need_last, dt.date.today() + dt.timedelta(days=365))
+    import exchange_calendars as xc
+    try:
+        cal = xc.get_calendar(calendar, start=first.isoformat(), end=last.isoformat())
+    except ValueError:  # beyond the calendar's known holidays: the default bounds, exact range
+        cal = _calendar(calendar)
+        first, last = need_first, need_last
+    days = [ts.date().isoformat() for ts in cal.sessions
+            if first.isoformat() <= ts.date().isoformat() <= last.isoformat()]
+    _write_cache(path, first, last, days)
+    return days, first, last
 
 
 def sessions(calendar: str, start: dt.date, end: dt.date) -> list[dt.date]:
     """Trading days of an exchange_calendars calendar (XKRX, XNYS) between two dates, inclusive.
-    Cached per process and in ``<cache_dir>/sessions/`` keyed by calendar, range and library
-    version (building a calendar costs seconds per process)."""
-    return list(_sessions(calendar, start, end))
+    Sessions are cached per process and in ``<cache_dir>/sessions/<calendar>_xc<version>.json``
+    (2000-01-01 to a year ahead): building a calendar costs seconds in every process."""
+    days, _first, _last = _all_sessions(calendar, min(start, end), max(start, end))
+    lo = bisect.bisect_left(days, start.isoformat())
+    hi = bisect.bisect_right(days, end.isoformat())
+    return [dt.date.fromisoformat(d) for d in days[lo:hi]]
 
 
 def rating(score: float) -> str:
