@@ -2,6 +2,12 @@
 endpoints, N connections for T seconds; prints requests/second.
 
     python tests/bench/replay_load.py --world /tmp/wbig --port 18960 --seconds 10 --connections 32
+
+``--vs-crawler`` (needs the local stack): in one run, start ``insertcoin replay serve`` on the
+world, crawl the fastest crawlers with politeness off the way tests/bench/bench_crawlers.py does
+(a 120-security world, CRAWL_POLITE=0), then load the server for ``--seconds`` twice (the first
+pass fills the body cache) and print the server's req/s as a multiple of the best crawler's
+requests/s (crawl_run.requests over its own duration).
 """
 from __future__ import annotations
 
@@ -50,15 +56,68 @@ async def client(host: str, port: int, mix: list[str], stop: float, counts: list
     writer.close()
 
 
-async def main_async(args) -> None:
+async def main_async(args) -> dict:
     mix = paths(args.world, 5000)
     counts = [0, 0]
     start = time.perf_counter()
     await asyncio.gather(*(client(args.host, args.port, mix, start + args.seconds, counts)
                            for _ in range(args.connections)))
     took = time.perf_counter() - start
-    print(json.dumps({"requests": counts[0], "seconds": round(took, 2), "rps": round(counts[0] / took),
-                      "mb_per_s": round(counts[1] / took / 1e6, 1), "connections": args.connections}))
+    result = {"requests": counts[0], "seconds": round(took, 2), "rps": round(counts[0] / took),
+              "mb_per_s": round(counts[1] / took / 1e6, 1), "connections": args.connections}
+    print(json.dumps(result))
+    return result
+
+
+def vs_crawler(args) -> None:
+    import datetime as dt
+    import sys
+    import tempfile
+    import uuid
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root))
+    from services.replay.effects import EffectsConfig
+    from services.replay.simulate import build_world
+    from shared import stack
+    from shared.broker import ensure_topics
+    from shared.settings import Settings
+    from tests.bench.bench_crawlers import FIRST, LAST, last_run, timed_crawl
+    from tests.crawl.conftest import crawl_env
+    from tests.replay.conftest import Served
+
+    env_stack = stack.up()
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    ensure_topics(env_stack["KAFKA_BOOTSTRAP_SERVERS"], prefix)
+    settings = Settings(kafka_bootstrap_servers=env_stack["KAFKA_BOOTSTRAP_SERVERS"], kafka_topic_prefix=prefix,
+                        database_url=env_stack["DATABASE_URL"], _env_file=None)
+    work = Path(tempfile.mkdtemp(prefix="bench_replay_"))
+    build_world(work / "world", stocks=120, start=FIRST, end=LAST, seed=11,
+                effects=EffectsConfig(movers_per_day=3), posts_per_day=1.0)
+    small = Served(["--world", str(work / "world")], env={"REPLAY_KOREAEXIM_AUTHKEY": "crawl-test-key"})
+    best = (None, 0.0)
+    try:
+        env = crawl_env(settings, small.base, work / "archive", CRAWL_TIMEOUT="30")
+        days = ("--from", FIRST.isoformat(), "--to", (LAST - dt.timedelta(days=1)).isoformat())
+        for service, extra in (("stockcode", ()), ("stockreport", days), ("fx", days)):
+            code, _, _ = timed_crawl(env, service, *extra)
+            run = last_run(settings, service)
+            took = (dt.datetime.fromisoformat(run["finished_at"]) - dt.datetime.fromisoformat(run["started_at"])).total_seconds()
+            rate = run["requests"] / took
+            print(json.dumps({"crawler": service, "exit": code, "requests": run["requests"], "seconds": round(took, 2),
+                              "requests_per_s": round(rate, 1)}))
+            best = max(best, (service, rate), key=lambda b: b[1])
+    finally:
+        small.stop()
+    big = Served(["--world", str(args.world), *(["--workers", str(args.workers)] if args.workers > 1 else [])])
+    try:
+        args.port = big.port
+        for label in ("cold", "warm"):
+            counts = asyncio.run(main_async(args))
+            print(json.dumps({"pass": label, **counts}))
+    finally:
+        big.stop()
+    print(json.dumps({"fastest_crawler": best[0], "crawler_requests_per_s": round(best[1], 1),
+                      "server_rps": counts["rps"], "multiple": round(counts["rps"] / best[1], 1)}))
 
 
 if __name__ == "__main__":
@@ -68,4 +127,7 @@ if __name__ == "__main__":
     p.add_argument("--port", type=int, default=18960)
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--connections", type=int, default=32)
-    asyncio.run(main_async(p.parse_args()))
+    p.add_argument("--workers", type=int, default=1, help="with --vs-crawler: server processes")
+    p.add_argument("--vs-crawler", action="store_true", help="measure the fastest crawler in the same run")
+    parsed = p.parse_args()
+    vs_crawler(parsed) if parsed.vs_crawler else asyncio.run(main_async(parsed))
