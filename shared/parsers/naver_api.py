@@ -7,7 +7,7 @@ import re
 
 from shared.records import BoardPost, DailyPrice, Sector, StockListing, StockSector
 from shared.parsers.base import (
-    Refusal, Response, day, integer, kst_datetime, load_json, register, require,
+    Refusal, Response, blank, contract_records, day, integer, kst_datetime, load_json, register, require,
 )
 
 _CHART_PATH = re.compile(r"/chart/domestic/(item|index)/([0-9A-Za-z]+)/day")
@@ -127,22 +127,22 @@ def _market_value_body(response: Response) -> dict:
 def parse_market_value(response: Response) -> list[StockListing]:
     """One page of a market's listing by market value; the market comes from the URL."""
     match = _MARKET_PATH.search(response.path)
-    if not match or match.group(1).upper() not in ("KOSPI", "KOSDAQ"):
+    market = match.group(1).upper() if match else None
+    if market not in ("KOSPI", "KOSDAQ"):
         raise Refusal(f"URL {response.path!r} names no market (/api/stocks/marketValue/KOSPI|KOSDAQ)")
-    market = match.group(1).upper()
     data = _market_value_body(response)
-    records = []
+    rows = []
     for index, row in enumerate(data["stocks"]):
-        missing = [k for k in ("itemCode", "stockName", "stockEndType") if k not in row]
-        if missing:
+        if "itemCode" not in row or "stockName" not in row or "stockEndType" not in row:
+            missing = [k for k in ("itemCode", "stockName", "stockEndType") if k not in row]
             raise Refusal(f"stock {index} lacks {', '.join(missing)}: changed layout")
         cap = row.get("marketValueRaw")
-        records.append(StockListing(
-            code=str(row["itemCode"]), name=str(row["stockName"]), market=market,
-            security_type=str(row["stockEndType"]).lower(),
-            market_cap=integer(cap, what="marketValueRaw") if cap is not None else None,
-        ))
-    return records
+        rows.append({
+            "code": str(row["itemCode"]), "name": str(row["stockName"]), "market": market,
+            "security_type": str(row["stockEndType"]).lower(),
+            "market_cap": integer(cap, what="marketValueRaw") if cap is not None else None,
+        })
+    return contract_records(StockListing, rows)
 
 
 def market_value_last_page(response: Response) -> int:
@@ -166,22 +166,29 @@ def parse_industry(response: Response) -> list[Sector | StockSector]:
     data = load_json(response)
     if not isinstance(data, dict):
         raise Refusal(f"expected a JSON object, got {type(data).__name__}")
-    if match.group(1) is None:
+    group = match.group(1)
+    if group is None:
         if "groups" not in data:
             raise Refusal(_error_object(data))
-        return [Sector(sector_code=str(require(g.get("no"), f"group {i} has no no")),
-                       name=str(g.get("name") or ""))
-                for i, g in enumerate(data["groups"])]
+        sectors = []
+        for index, row in enumerate(data["groups"]):
+            if blank(row.get("no")):
+                raise Refusal(f"group {index} has no no")
+            sectors.append({"sector_code": str(row["no"]), "name": str(row.get("name") or "")})
+        return contract_records(Sector, sectors)
     if "stocks" not in data:
         raise Refusal(_error_object(data))
     info = data.get("groupInfo") or {}
-    number_ = str(info.get("no") or match.group(1))
-    if number_ != match.group(1):
-        raise Refusal(f"groupInfo.no {number_} does not match the URL's group {match.group(1)}")
-    records: list[Sector | StockSector] = []
-    if info.get("name"):
-        records.append(Sector(sector_code=number_, name=str(info["name"])))
+    number_ = str(info.get("no") or group)
+    if number_ != group:
+        raise Refusal(f"groupInfo.no {number_} does not match the URL's group {group}")
+    members = []
     for index, row in enumerate(data["stocks"]):
-        code = require(row.get("itemCode"), f"stock {index} has no itemCode: changed layout")
-        records.append(StockSector(code=str(code), sector_code=number_))
-    return records
+        code = row.get("itemCode")
+        if blank(code):
+            raise Refusal(f"stock {index} has no itemCode: changed layout")
+        members.append({"code": str(code), "sector_code": number_})
+    members = contract_records(StockSector, members)
+    if info.get("name"):
+        return contract_records(Sector, [{"sector_code": number_, "name": str(info["name"])}]) + members
+    return members

@@ -1,10 +1,13 @@
 """Naver's per-stock JSON: the integration summary and the finance (annual/quarter) tables."""
 from __future__ import annotations
 
+import functools
 import re
 
 from shared.records import FinancialStatement, StockSector, StockValuation
-from shared.parsers.base import Refusal, Response, day, load_json, number, register, require
+from shared.parsers.base import (
+    Refusal, Response, contract_records, day, load_json, number, register, require,
+)
 
 _STOCK_PATH = re.compile(r"/api/stock/([0-9A-Za-z]{6})/(integration|finance/(annual|quarter))")
 
@@ -63,8 +66,17 @@ FINANCE_ROWS: dict[str, tuple[str, str]] = {
 _PERIOD_KEY = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
 
 
+_TITLE_NOISE = re.compile(r"\s+|\(.*?\)")
+
+
 def _row_title(title: str) -> str:
-    return re.sub(r"\s+|\(.*?\)", "", title)  # "ROE(지배주주)" and "매출액 " read as their base name
+    return _TITLE_NOISE.sub("", title)  # "ROE(지배주주)" and "매출액 " read as their base name
+
+
+@functools.lru_cache(maxsize=1024)
+def _finance_row(title: str) -> tuple[str, str] | None:
+    """(metric, unit) of a row title, or None for rows we skip. Titles repeat on every page."""
+    return FINANCE_ROWS.get(_row_title(title))
 
 
 @register("naver-finance", ("financial_statement",),
@@ -90,22 +102,25 @@ def parse_finance(response: Response) -> list[FinancialStatement]:
         if not found:
             raise Refusal(f"period key {key!r} is not YYYYMM")
         periods.append((key, f"{found.group(1)}-{found.group(2)}", title.get("isConsensus") == "Y"))
-    records = []
+    rows_out: list[dict] = []
     seen: set[str] = set()
     for row in rows:
-        metric_unit = FINANCE_ROWS.get(_row_title(str(row.get("title", ""))))
+        metric_unit = _finance_row(str(row.get("title", "")))
         if metric_unit is None or metric_unit[0] in seen:
             continue  # unknown rows, and variants of a row already read, are skipped
-        seen.add(metric_unit[0])
+        metric, unit = metric_unit
+        seen.add(metric)
         columns = row.get("columns") or {}
         for key, period, estimate in periods:
             cell = columns.get(key)
             raw = cell.get("value") if isinstance(cell, dict) else cell
-            records.append(FinancialStatement(
-                code=code, period=period, period_type=period_type, is_estimate=estimate,
-                metric=metric_unit[0], unit=metric_unit[1],
-                value=number(raw, what=f"{row.get('title')} {key}"),
-            ))
+            try:
+                value = number(raw)
+            except Refusal:
+                number(raw, what=f"{row.get('title')} {key}")  # the same refusal, naming the cell
+                raise
+            rows_out.append({"code": code, "period": period, "period_type": period_type, "is_estimate": estimate,
+                             "metric": metric, "unit": unit, "value": value})
     if not seen:
         raise Refusal("none of the known rows (매출액, 영업이익, ...): changed layout")
-    return records
+    return contract_records(FinancialStatement, rows_out)

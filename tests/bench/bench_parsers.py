@@ -1,7 +1,7 @@
 """Pages per second of each parser on the recorded responses, beside a minimal hand-written
 lxml/json extraction of the same fields (no validation, no refusal checks) in the same run.
 
-    .venv/bin/python tests/bench/bench_parsers.py [--seconds 0.5]
+    .venv/bin/python tests/bench/bench_parsers.py [--seconds 0.3] [--rounds 5] [--only naver-finance]
 
 Prints a Markdown table; ratio = parser pages/s / baseline pages/s (goal >= 0.8).
 """
@@ -187,18 +187,22 @@ def rates(ours, theirs, seconds: float, rounds: int = 5) -> tuple[float, float]:
 
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--seconds", type=float, default=0.3, help="length of one timed run (5 interleaved runs per side)")
+    options.add_argument("--seconds", type=float, default=0.3, help="length of one timed run")
+    options.add_argument("--rounds", type=int, default=5, help="interleaved timed runs per side (best counts)")
+    options.add_argument("--only", default="", help="run only the cases whose name contains this text")
     args = options.parse_args()
     print("| parser | fixture (bytes) | records | parser pages/s | baseline pages/s | ratio |")
     print("|---|---|---:|---:|---:|---:|")
     for case, baseline, kind in CASES:
+        if args.only not in case:
+            continue
         folder = FIXTURES / case
         request = json.loads((folder / "request.json").read_text(encoding="utf-8"))
         body = next(folder.glob("response.*")).read_bytes()
         response = Response(body=body, url=request["url"], headers=request.get("headers", {}))
         records = parse(request["parser"], response)
         ours, theirs = rates(lambda: parse(request["parser"], response),
-                             lambda: baseline(body, request["url"]), args.seconds)
+                             lambda: baseline(body, request["url"]), args.seconds, args.rounds)
         print(f"| {request['parser']} | {case} ({kind}, {len(body):,}) | {len(records)} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f} |")
 
 
