@@ -49,15 +49,19 @@ bench-stack: venv
 	$(PY) tests/bench/bench_stack.py
 
 bench-loader: venv
+	$(BIN)/insertcoin stack up
 	$(PY) tests/bench/bench_loader.py
 
 bench-parsers: venv
 	$(PY) tests/bench/bench_parsers.py
 
 bench-replay: venv
-	$(PY) tests/bench/bench_replay.py
+	$(BIN)/insertcoin stack up
+	$(BIN)/insertcoin simulate --stocks 2500 --from 2025-10-01 --to 2026-09-30 --seed 1 --out var/bench-world
+	$(PY) tests/bench/replay_load.py --vs-crawler --world var/bench-world --seconds 10 --connections 32
 
 bench-crawlers: venv
+	$(BIN)/insertcoin stack up
 	$(PY) tests/bench/bench_crawlers.py
 
 validate-ml: venv
