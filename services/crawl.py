@@ -44,6 +44,17 @@ def _codes(text: str) -> tuple[str, ...]:
     return codes
 
 
+def _shard(text: str) -> tuple[int, int]:
+    index, sep, count = text.partition("/")
+    try:
+        i, n = int(index), int(count)
+    except ValueError:
+        i, n = -1, 0
+    if not sep or n < 1 or not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"--shard {text!r} is not i/N with 0 <= i < N (e.g. 0/4)")
+    return i, n
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("service", choices=sorted(SERVICES), help="the crawler to run")
     when = parser.add_mutually_exclusive_group()
@@ -53,12 +64,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--codes", type=_codes, help="stock codes, comma-separated (default: the listing "
                         "the stockcode crawl learned)")
     parser.add_argument("--force", action="store_true", help="ignore bookmarks: fetch even what is done")
+    parser.add_argument("--shard", type=_shard, help="i/N: only the stocks whose code hashes to shard i of N "
+                        "(CRC-32 of the code mod N), to split a per-stock crawl across N tasks")
 
 
 def plan_of(args: argparse.Namespace) -> CrawlPlan:
     """The plan for the parsed arguments; refuses --to without --from and reversed ranges."""
+    shard = getattr(args, "shard", None)
     if args.date:
-        return CrawlPlan(first=args.date, last=args.date, codes=args.codes, force=args.force)
+        return CrawlPlan(first=args.date, last=args.date, codes=args.codes, force=args.force, shard=shard)
     if args.last and not args.first:
         raise SystemExit("insertcoin crawl: --to needs --from")
     if args.first:
@@ -66,8 +80,8 @@ def plan_of(args: argparse.Namespace) -> CrawlPlan:
         last = args.last or today_kst()
         if last < args.first:
             raise SystemExit(f"insertcoin crawl: --to {last} is before --from {args.first}")
-        return CrawlPlan(first=args.first, last=last, codes=args.codes, force=args.force)
-    return CrawlPlan(codes=args.codes, force=args.force)
+        return CrawlPlan(first=args.first, last=last, codes=args.codes, force=args.force, shard=shard)
+    return CrawlPlan(codes=args.codes, force=args.force, shard=shard)
 
 
 def run(args: argparse.Namespace) -> int:

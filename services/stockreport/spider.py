@@ -65,7 +65,7 @@ class StockReportSpider(SourceSpider):
 
     def units(self) -> list[str]:
         codes = self.listing()
-        return codes if self.plan.codes else [*codes, *INDEXES]
+        return codes if self.plan.codes else [*codes, *(i for i in INDEXES if self.plan.takes(i))]
 
     def start_unit(self, unit: str):
         covered = self.bookmarks.get(f"{self.service}:{unit}")

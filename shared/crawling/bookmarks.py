@@ -1,6 +1,9 @@
 """Bookmarks for incremental runs, kept in the compacted Kafka topic ``bookmarks`` (no database
 credentials needed): key ``<service>:<scope>`` (e.g. ``stockdebate:005930``), value a JSON object.
-Read whole at the start of a run, changed keys written at the end after the records are delivered.
+Read whole at the start of a run; changed keys are written during the run at each checkpoint
+(every few finished units) and at its end, each time only after the records sent before it were
+delivered (see :class:`shared.crawling.pipeline.KafkaPipeline`), so a killed backfill resumes
+where its last checkpoint left it.
 """
 from __future__ import annotations
 
@@ -23,14 +26,22 @@ class Bookmarks:
     def __init__(self, values: dict[str, dict] | None = None):
         self.values: dict[str, dict] = dict(values or {})
         self.changed: dict[str, dict] = {}
+        self.unwritten: dict[str, dict] = {}
 
     def get(self, key: str) -> dict | None:
         return self.values.get(key)
 
     def set(self, key: str, value: dict) -> None:
-        """Change a bookmark; it is written only when the run's records were delivered."""
+        """Change a bookmark. Call it only once the unit's records were handed to the pipeline:
+        it is written at the next checkpoint, after those records are delivered."""
         self.values[key] = value
         self.changed[key] = value
+        self.unwritten[key] = value
+
+    def take_unwritten(self) -> dict[str, dict]:
+        """The bookmarks changed since the last call (to be written now), oldest first."""
+        taken, self.unwritten = self.unwritten, {}
+        return taken
 
 
 def read_bookmarks(settings: Settings, timeout: float = 20.0) -> Bookmarks:

@@ -59,6 +59,8 @@ class CrawlEnv(BaseSettings):
     max_blocks: int = 5                  # block pages in a row before the run stops as "blocked"
     progress: Literal["auto", "on", "off"] = "auto"
     user_agent: str = BROWSER_UA
+    checkpoint_units: int = 20          # write bookmarks after this many finished units ...
+    checkpoint_seconds: float = 15.0    # ... or this long since the last checkpoint, whichever first
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class CrawlConfig:
     retry_statuses: frozenset[int]
     archive_dir: str
     progress: str
+    checkpoint_units: int = 20
+    checkpoint_seconds: float = 15.0
 
     @classmethod
     def from_settings(cls, settings) -> "CrawlConfig":
@@ -87,11 +91,15 @@ class CrawlConfig:
                                                       [429, 500, 502, 503, 504, 408, 522, 524])),
             archive_dir=settings.get("INSERTCOIN_ARCHIVE_DIR", ""),
             progress=settings.get("INSERTCOIN_PROGRESS", "auto"),
+            checkpoint_units=settings.getint("INSERTCOIN_CHECKPOINT_UNITS", 20),
+            checkpoint_seconds=settings.getfloat("INSERTCOIN_CHECKPOINT_SECONDS", 15.0),
         )
         if config.retry_times < 0 or config.max_blocks < 1:
             raise ValueError("CRAWL_RETRY_TIMES must be >= 0 and CRAWL_MAX_BLOCKS >= 1")
         if config.backoff_base < 0 or config.backoff_max < config.backoff_base:
             raise ValueError("CRAWL_BACKOFF_BASE must be >= 0 and <= CRAWL_BACKOFF_MAX")
+        if config.checkpoint_units < 1 or config.checkpoint_seconds <= 0:
+            raise ValueError("CRAWL_CHECKPOINT_UNITS must be >= 1 and CRAWL_CHECKPOINT_SECONDS > 0")
         return config
 
 
@@ -111,8 +119,8 @@ def scrapy_settings(settings: Settings, sources: tuple[str, ...], *, browser: bo
         host = urlsplit(base_url(settings, name)).netloc
         concurrency = env.concurrency or source.concurrency
         delay = source.delay if env.delay is None else env.delay
-        if not env.polite:
-            concurrency, delay = 32, 0.0
+        if not env.polite:  # CRAWL_CONCURRENCY still caps it (a test that wants a slow, steady crawl)
+            concurrency, delay = env.concurrency or 32, 0.0
         known = slots.get(host)
         if known:  # several sources on one host (the replay site): the strictest wins
             concurrency, delay = min(known["concurrency"], concurrency), max(known["delay"], delay)
@@ -140,6 +148,7 @@ def scrapy_settings(settings: Settings, sources: tuple[str, ...], *, browser: bo
             "shared.crawling.middleware.BackoffRetryMiddleware": 550,
             "shared.crawling.middleware.ArchiveMiddleware": 950,
         },
+        "SPIDER_MIDDLEWARES": {"shared.crawling.middleware.BookmarkOrderMiddleware": 950},
         "ITEM_PIPELINES": {"shared.crawling.pipeline.KafkaPipeline": 300},
         "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None},
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
@@ -151,6 +160,8 @@ def scrapy_settings(settings: Settings, sources: tuple[str, ...], *, browser: bo
         "INSERTCOIN_MAX_BLOCKS": env.max_blocks,
         "INSERTCOIN_ARCHIVE_DIR": settings.archive_dir,
         "INSERTCOIN_PROGRESS": env.progress,
+        "INSERTCOIN_CHECKPOINT_UNITS": env.checkpoint_units,
+        "INSERTCOIN_CHECKPOINT_SECONDS": env.checkpoint_seconds,
     }
     if browser:
         result["DOWNLOAD_HANDLERS"] = {

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -47,13 +48,15 @@ def _krx_sessions(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
 @dataclass(frozen=True)
 class CrawlPlan:
     """What one run was asked for: a day range (``first``/``last`` None: the service's default),
-    codes (None: the listing the stockcode crawl learned) and ``force`` (ignore bookmarks)."""
+    codes (None: the listing the stockcode crawl learned), ``force`` (ignore bookmarks) and
+    ``shard`` ((i, n): only the codes with :func:`shard_of` == i of n tasks)."""
 
     first: dt.date | None = None
     last: dt.date | None = None
     codes: tuple[str, ...] | None = None
     force: bool = False
     today: dt.date | None = None
+    shard: tuple[int, int] | None = None
 
     @property
     def asked_dates(self) -> bool:
@@ -64,4 +67,15 @@ class CrawlPlan:
 
     def detail(self) -> dict:
         return {"from": self.first and self.first.isoformat(), "to": self.last and self.last.isoformat(),
-                "codes": list(self.codes) if self.codes else None, "force": self.force}
+                "codes": list(self.codes) if self.codes else None, "force": self.force,
+                "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None}
+
+    def takes(self, code: str) -> bool:
+        """Does this run's shard hold ``code`` (no shard: every code)?"""
+        return self.shard is None or shard_of(code, self.shard[1]) == self.shard[0]
+
+
+def shard_of(code: str, shards: int) -> int:
+    """The shard (0..shards-1) of a stock code: CRC-32 of the code, stable across processes,
+    machines and Python versions (unlike ``hash()``)."""
+    return zlib.crc32(code.encode("ascii")) % shards

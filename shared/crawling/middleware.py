@@ -1,4 +1,5 @@
-"""Downloader middlewares: retries with exponential backoff and jitter, and the archive."""
+"""Downloader middlewares: retries with exponential backoff and jitter, and the archive; one
+spider middleware that keeps bookmarks behind the records they cover."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from shared.crawling.archive import Archive
 from shared.crawling.config import CrawlConfig
+from shared.records import Record
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +119,59 @@ class ArchiveMiddleware:
             self.stats.inc_value("insertcoin/archive_errors")
             log.error("could not archive a response", extra={"url": _safe(response.url), "error": str(err)})
         return response
+
+
+class BookmarkOrderMiddleware:
+    """Opens a :class:`~shared.crawling.ledger.DeliveryLedger` batch per callback output, counts
+    its records and attaches the bookmarks the callback set, so that the pipeline writes a
+    bookmark only after the records it covers were published."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_output(self, response, result, spider=None):
+        track = _Tracking(spider or self.crawler.spider)
+        try:
+            for element in result:
+                yield track.element(element)
+        finally:
+            track.close()
+
+    async def process_spider_output_async(self, response, result, spider=None):
+        track = _Tracking(spider or self.crawler.spider)
+        try:
+            async for element in result:
+                yield track.element(element)
+        finally:
+            track.close()
+
+
+class _Tracking:
+    """One callback output's batch in the spider's ledger."""
+
+    def __init__(self, spider):
+        self.ledger = getattr(spider, "ledger", None)
+        self.bookmarks = getattr(spider, "bookmarks", None)
+        if self.ledger is None or self.bookmarks is None:
+            self.ledger = None
+        else:
+            self.batch = self.ledger.open()
+
+    def element(self, element):
+        if self.ledger is not None:
+            # whatever the callback set while producing ``element`` waits for this batch
+            if self.bookmarks.unwritten:
+                self.ledger.attach(self.batch, self.bookmarks.take_unwritten())
+            if isinstance(element, Record):
+                self.ledger.add(self.batch, element)
+        return element
+
+    def close(self) -> None:
+        if self.ledger is not None:
+            if self.bookmarks.unwritten:  # set after the last element
+                self.ledger.attach(self.batch, self.bookmarks.take_unwritten())
+            self.ledger.close(self.batch)

@@ -1,12 +1,16 @@
-"""The one pipeline of every crawler: records to Kafka through ``shared.broker.Publisher``, then
-the run's ``crawl_run`` record and its bookmarks, written only once the records are delivered."""
+"""The one pipeline of every crawler: records to Kafka, bookmarks written at checkpoints during
+the run (every ``CRAWL_CHECKPOINT_UNITS`` finished units or ``CRAWL_CHECKPOINT_SECONDS``) and at
+its end, each time only after the records sent before were delivered (flush, acks=all); then
+the run's ``crawl_run`` record. A backfill killed half way resumes from its last checkpoint."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
-from shared.broker import Publisher
 from shared.crawling.bookmarks import send_bookmarks
+from shared.crawling.envelopes import RecordSender
+from shared.crawling.ledger import DeliveryLedger
 from shared.records import UTC, CrawlRun, Record
 
 log = logging.getLogger(__name__)
@@ -14,39 +18,71 @@ log = logging.getLogger(__name__)
 #: Scrapy stats -> crawl_run detail keys
 _DETAIL_STATS = {"insertcoin/retries": "retries", "insertcoin/blocks": "blocks",
                  "insertcoin/archived": "archived", "insertcoin/units_skipped": "units_skipped",
-                 "insertcoin/retries_exhausted": "retries_exhausted"}
+                 "insertcoin/retries_exhausted": "retries_exhausted", "insertcoin/checkpoints": "checkpoints",
+                 "insertcoin/bookmarks": "bookmarks"}
 #: stop reason -> crawl_run status
 _STOP_STATUS = {"blocked": "blocked", "configuration_error": "failed", "quota_exceeded": "failed"}
 
 
 class KafkaPipeline:
-    """Opens the publisher in ``open_spider``; ``close_spider`` flushes the records, then
-    publishes the ``crawl_run`` record and the bookmarks and closes (flushing again)."""
+    """Opens the sender in ``open_spider``; ``process_item`` sends a record and, when a
+    checkpoint is due, flushes and writes the bookmarks that became ready; ``close_spider``
+    flushes, writes the remaining bookmarks and the ``crawl_run`` record, and closes."""
 
     def __init__(self):
-        self.publisher: Publisher | None = None
+        self.sender: RecordSender | None = None
         self.records = 0
         self.started_at = dt.datetime.now(UTC)
+        self.delivery_error: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls()
+        pipeline.crawler = crawler
+        return pipeline
 
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.spider = spider
         self.started_at = dt.datetime.now(UTC)
-        self.publisher = Publisher(spider.app_settings, source=spider.service, run_id=spider.run_id)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        pipeline = cls()
-        pipeline.spider = None
-        pipeline.crawler = crawler
-        return pipeline
+        self.sender = RecordSender(spider.app_settings, source=spider.service, run_id=spider.run_id)
+        self.ledger = spider.ledger = DeliveryLedger()
+        self.ledger.on_ready = self._maybe_checkpoint
+        self.stats = spider.crawler.stats
+        self.every_units = spider.config.checkpoint_units
+        self.every_seconds = spider.config.checkpoint_seconds
+        self.last_checkpoint = time.monotonic()
 
     def process_item(self, item, spider=None):
         if not isinstance(item, Record):
             raise TypeError(f"crawlers yield contract records, got {type(item).__name__}")
-        self.publisher.publish(item)
+        self.sender.send(item)
         self.records += 1
+        self.ledger.handed_over(item)
         return item
+
+    def _maybe_checkpoint(self) -> None:
+        if self.ledger.ready_count >= self.every_units or \
+                time.monotonic() - self.last_checkpoint >= self.every_seconds:
+            self.checkpoint()
+
+    def checkpoint(self) -> int:
+        """Flush the records sent so far, then queue the bookmarks that were waiting on them;
+        returns how many. After a failed delivery no bookmark is written any more."""
+        self.last_checkpoint = time.monotonic()
+        ready = self.ledger.take_ready()
+        if not ready or self.delivery_error:
+            return 0
+        try:
+            self.sender.flush()
+        except Exception as err:  # noqa: BLE001 - any delivery failure: stop claiming progress
+            self.delivery_error = str(err)
+            log.error("records not delivered; no bookmark is written", extra={"error": str(err)})
+            return 0
+        send_bookmarks(self.sender.producer, self.spider.app_settings, ready)
+        self.stats.inc_value("insertcoin/checkpoints")
+        self.stats.inc_value("insertcoin/bookmarks", len(ready))
+        return len(ready)
 
     def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
@@ -58,12 +94,22 @@ class KafkaPipeline:
             log.error("before_close failed", extra={"error": repr(err)})
         stats = spider.crawler.stats
         status, message = self._status(spider, stats)
-        delivered = True
         try:
-            self.publisher.flush()
+            self.sender.flush()
         except Exception as err:  # noqa: BLE001 - any delivery failure fails the run
-            delivered = False
-            status, message = "failed", f"records not delivered to Kafka: {err}"
+            self.delivery_error = self.delivery_error or str(err)
+        if self.delivery_error:
+            status, message = "failed", f"records not delivered to Kafka: {self.delivery_error}"
+        else:
+            # Every record is delivered: what the ledger still holds back (a callback cut short)
+            # and what was set outside callbacks (before_close) can be written now.
+            final = {**self.ledger.take_ready(), **spider.bookmarks.take_unwritten()}
+            if self.ledger.waiting:
+                log.warning("bookmarks whose records never reached the pipeline are not written",
+                            extra={"waiting": self.ledger.waiting})
+            if final:
+                send_bookmarks(self.sender.producer, spider.app_settings, final)
+                stats.inc_value("insertcoin/bookmarks", len(final))
         run = CrawlRun(
             service=spider.service, run_id=spider.run_id, started_at=self.started_at,
             finished_at=dt.datetime.now(UTC), status=status,
@@ -74,11 +120,8 @@ class KafkaPipeline:
                     **{name: stats.get_value(key, 0) for key, name in _DETAIL_STATS.items()}},
         )
         try:
-            self.publisher.publish(run)
-            if delivered:
-                stats.set_value("insertcoin/bookmarks", send_bookmarks(
-                    self.publisher.producer, spider.app_settings, spider.bookmarks.changed))
-            self.publisher.close()
+            self.sender.send(run)
+            self.sender.close()
         except Exception as err:  # noqa: BLE001
             status, message = "failed", f"crawl_run or bookmarks not delivered to Kafka: {err}"
         spider.outcome = (status, message)

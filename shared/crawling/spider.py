@@ -95,11 +95,14 @@ class SourceSpider(scrapy.Spider):
                               errback=self.on_failure, meta=full_meta, priority=priority, dont_filter=True)
 
     def listing(self, security_types: tuple[str, ...] | None = None) -> list[str]:
-        """``--codes`` if given, else the codes of the stockcode crawl's snapshot bookmark."""
+        """``--codes`` if given, else the codes of the stockcode crawl's snapshot bookmark; only
+        those of this run's ``--shard``."""
         if self.plan.codes:
-            return list(self.plan.codes)
-        snapshot = (self.bookmarks.get(LISTING_KEY) or {}).get("codes") or {}
-        return sorted(c for c, kind in snapshot.items() if not security_types or kind in security_types)
+            codes = list(self.plan.codes)
+        else:
+            snapshot = (self.bookmarks.get(LISTING_KEY) or {}).get("codes") or {}
+            codes = sorted(c for c, kind in snapshot.items() if not security_types or kind in security_types)
+        return [c for c in codes if self.plan.takes(c)]
 
     @staticmethod
     def require_listing(plan: CrawlPlan, bookmarks: Bookmarks) -> None:

@@ -10,8 +10,11 @@ from scrapy.settings import Settings as ScrapySettings
 from services.stockreport.spider import merge_coverage, missing_range
 from shared.crawling.archive import Archive, mask_secrets
 from shared.crawling.config import CrawlConfig, CrawlEnv, scrapy_settings
-from shared.crawling.days import CrawlPlan, krx_sessions
+from shared.crawling.days import CrawlPlan, krx_sessions, shard_of
+from shared.crawling.envelopes import envelope_head, envelope_json
+from shared.crawling.ledger import DeliveryLedger
 from shared.crawling.middleware import backoff_delay
+from shared.records import BoardPost, DailyPrice, Envelope
 from shared.settings import Settings
 
 D = dt.date
@@ -72,3 +75,49 @@ def test_given_a_response_with_a_key_in_its_url_when_archived_then_it_reads_back
     (item,) = archive.read(["fx"], D(2026, 10, 1), D(2026, 10, 1))  # 23:00 UTC is the next day in KST
     assert (item.url, item.body, item.parser) == (mask_secrets(url), b"[]", "koreaexim-fx")
     assert "SECRET" not in item.url and list(archive.read(["news"])) == []
+
+
+def test_given_bookmarks_set_by_callbacks_when_records_reach_the_pipeline_then_a_bookmark_is_ready_only_after_all_earlier_records():
+    ledger = DeliveryLedger()
+    page1, page2 = ledger.open(), ledger.open()           # two callbacks' outputs in flight
+    a1, a2, b1 = object(), object(), object()
+    ledger.add(page1, a1)
+    ledger.add(page1, a2)
+    ledger.add(page2, b1)
+    ledger.attach(page2, {"svc:B": {"done": True}})       # page 2 finished its unit first
+    ledger.close(page2)
+    ledger.handed_over(b1)
+    assert ledger.take_ready() == {}                     # page 1, older, still has records queued
+    ledger.attach(page1, {"svc:A": {"done": True}})
+    ledger.close(page1)
+    ledger.handed_over(a1)
+    assert ledger.take_ready() == {}                     # a2 not handed over yet
+    ledger.handed_over(a2)
+    assert ledger.take_ready() == {"svc:A": {"done": True}, "svc:B": {"done": True}}
+    assert ledger.waiting == 0 and ledger.take_ready() == {}
+
+
+def test_given_a_record_when_enveloped_fast_then_the_bytes_equal_the_contract_envelope():
+    stamp = dt.datetime(2026, 9, 30, 6, 0, 1, 250, tzinfo=dt.timezone.utc)
+    records = [
+        BoardPost(code="005930", post_id="417000001", posted_at="2026-09-30T10:00:00+09:00",
+                  title='"따옴표" & <태그> \x0b', author="개미왕", views=12, likes=3, dislikes=0),
+        DailyPrice(code="005930", trade_date=D(2026, 9, 30), open=None, high=None, low=None, close=71250.0,
+                   volume=0, halted=True, foreign_ratio=50.25),
+    ]
+    for record in records:
+        for at in (stamp, stamp.replace(microsecond=0)):
+            want = Envelope.wrap(record, source="stockdebate", run_id="r-1", extracted_at=at).model_dump_json()
+            assert envelope_json(record, envelope_head("stockdebate", "r-1"), at) == want.encode()
+
+
+def test_given_shards_when_codes_are_split_then_each_code_is_in_exactly_one_stable_shard():
+    codes = [f"{n:06d}" for n in range(0, 3000, 7)] + ["0126Z0", "KOSPI"]
+    plans = [CrawlPlan(shard=(i, 4)) for i in range(4)]
+    for code in codes:
+        assert sum(plan.takes(code) for plan in plans) == 1
+    sizes = [sum(plan.takes(c) for c in codes) for plan in plans]
+    assert min(sizes) > len(codes) / 4 * 0.7          # roughly even
+    # CRC-32 of b"005930" is 0x2a649d98 (reference value); its low two bits are 00 -> shard 0 of 4
+    assert shard_of("005930", 4) == 0 and shard_of("005930", 1) == 0
+    assert CrawlPlan().takes("005930")
