@@ -164,19 +164,22 @@ CASES = [
 
 
 def timed(function, seconds: float) -> float:
-    """Calls per second over one run of about ``seconds``."""
-    count, start = 0, time.perf_counter()
+    """Calls per CPU second of this process over one run of about ``seconds`` of CPU time.
+
+    CPU time, not wall time: on the shared 2-core machine other jobs preempt this process, and
+    wall time would charge their slices to whichever side happened to be running."""
+    count, start = 0, time.process_time()
     while True:
         function()
         count += 1
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         if elapsed >= seconds:
             return count / elapsed
 
 
 def rates(ours, theirs, seconds: float, rounds: int = 5) -> tuple[float, float]:
-    """Best calls/s of each side over ``rounds`` interleaved runs (the machine is shared, so
-    interleaving keeps load drift from favouring one side)."""
+    """Best calls/s of each side over ``rounds`` interleaved runs (interleaving keeps drift in
+    machine load or clock speed from favouring one side)."""
     ours(), theirs()
     best_ours = best_theirs = 0.0
     for _ in range(rounds):
