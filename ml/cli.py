@@ -99,6 +99,9 @@ def score_range(url: str, start: dt.date, end: dt.date, config: ScoringConfig) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from shared import logs, records
+
+    logs.bind(run_id=records.new_run_id())      # every log line of this scoring run carries its id
     url = database_url(args.url)
     if args.latest:
         conn = dataset.connect(url)

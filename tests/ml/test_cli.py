@@ -48,3 +48,20 @@ def test_given_environments_when_choosing_the_database_then_ml_url_wins_over_dat
         assert cli.database_url(explicit) == want
     finally:
         get_settings.cache_clear()
+
+
+def test_given_a_scoring_run_when_it_logs_then_every_line_carries_a_fresh_run_id(monkeypatch, caplog):
+    import logging
+    import re
+
+    import orjson
+
+    from shared import logs
+
+    monkeypatch.setitem(logs._CONTEXT, "run_id", "-")
+    monkeypatch.setattr(cli, "score_range", lambda url, start, end, config: {"rows": {}})
+    caplog.set_level(logging.INFO, logger="ml.cli")
+    assert cli.run(_parse(cli, ["--date", "2025-01-02", "--url", "postgresql://nowhere/x"])) == 0
+    line = orjson.loads(logs.JsonFormatter().format(caplog.records[-1]))
+    assert line["msg"] == "scored"
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", line["run_id"])
