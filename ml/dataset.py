@@ -68,19 +68,28 @@ def load_news(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
 def load_financial_events(conn, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
     """Financial events stamped in [since, until): code, event_at (UTC), kind.
 
-    ``new_statement``: an actual figure of a period first loaded after the stock's first load (the
-    initial backfill is history, not news). ``estimate_revision``: a consensus figure whose content
-    changed after it was first loaded (``updated_at`` > ``loaded_at``).
+    Dated from the load timestamps (a crawl sees a change when it is published):
+    ``new_statement``: a period's actual figures, at the earliest time any of its rows became an
+    actual (``loaded_at`` of a row first loaded as an actual, ``updated_at`` of an estimate row the
+    publication turned into an actual: the key holds no ``is_estimate``), later than an hour after
+    the stock's first load (the initial backfill is history, not news). ``estimate_revision``: a
+    consensus period whose content changed after it was first loaded (``updated_at`` >
+    ``loaded_at``), at its last change; the table keeps no history, so earlier revisions of a period
+    and the revisions of a period since published are not seen.
     """
     return read_frame(
         conn,
         """
-        WITH first_seen AS (SELECT code, min(loaded_at) AS t0 FROM if_financial_statement GROUP BY code)
-        SELECT f.code, min(f.loaded_at) AT TIME ZONE 'UTC' AS event_at, 'new_statement' AS kind
-        FROM if_financial_statement f JOIN first_seen s USING (code)
-        WHERE NOT f.is_estimate AND f.loaded_at > s.t0 + interval '1 hour'
-          AND f.loaded_at >= %s AND f.loaded_at < %s
-        GROUP BY f.code, f.period_type, f.period
+        WITH first_seen AS (SELECT code, min(loaded_at) AS t0 FROM if_financial_statement GROUP BY code),
+        actual AS (
+            SELECT f.code, min(CASE WHEN f.updated_at > f.loaded_at THEN f.updated_at ELSE f.loaded_at END)
+                   AS event_at
+            FROM if_financial_statement f
+            WHERE NOT f.is_estimate
+            GROUP BY f.code, f.period_type, f.period)
+        SELECT a.code, a.event_at AT TIME ZONE 'UTC' AS event_at, 'new_statement' AS kind
+        FROM actual a JOIN first_seen s USING (code)
+        WHERE a.event_at > s.t0 + interval '1 hour' AND a.event_at >= %s AND a.event_at < %s
         UNION ALL
         SELECT code, max(updated_at) AT TIME ZONE 'UTC', 'estimate_revision'
         FROM if_financial_statement
@@ -163,8 +172,8 @@ def load_truth(folder: Path, url: str, *, streams: tuple[str, ...] = tuple(TRUTH
 
 def frames_from_truth(folder: Path) -> dict[str, pd.DataFrame]:
     """The frames ``build_panel`` takes, read straight from a world's truth records (no database):
-    what the loaders above return after a perfect crawl and load. Financial statements carry no
-    time of their own in a world, so there are no financial events."""
+    what the loaders above return after a perfect crawl and load. Financial events come from
+    ``financial_events.jsonl`` (every statement and revision at its publication time)."""
     def read(stream: str) -> pd.DataFrame:
         path = Path(folder) / f"{stream}.jsonl"
         return pd.DataFrame([orjson.loads(line) for line in path.read_bytes().splitlines() if line])
@@ -188,7 +197,23 @@ def frames_from_truth(folder: Path) -> dict[str, pd.DataFrame]:
     fx = fx[fx["currency"] == "USD"]
     fx = pd.DataFrame({"rate_date": pd.to_datetime(fx["rate_date"]),
                        "rate": fx["deal_base_rate"] / fx["unit"]})
-    events = pd.DataFrame({"code": pd.Series(dtype=str), "event_at": pd.Series(dtype="datetime64[ns]"),
-                           "kind": pd.Series(dtype=str)})
+    events = financial_events_from_truth(Path(folder) / "financial_events.jsonl")
     return dict(prices=prices, stocks=stocks, board=board, news=news, events=events,
                 fear_greed=fg.sort_values("as_of_date"), fx=fx.sort_values("rate_date"))
+
+
+def financial_events_from_truth(path: Path) -> pd.DataFrame:
+    """A world's ``financial_events.jsonl`` as ``load_financial_events`` returns events: code,
+    event_at (naive UTC, from the KST ``published_at``), kind."""
+    rows = [orjson.loads(line) for line in Path(path).read_bytes().splitlines() if line.strip()]
+    if not rows:
+        return pd.DataFrame({"code": pd.Series(dtype=str), "event_at": pd.Series(dtype="datetime64[ns]"),
+                             "kind": pd.Series(dtype=str)})
+    frame = pd.DataFrame(rows)
+    unknown = set(frame["kind"]) - {"new_statement", "estimate_revision"}
+    if unknown:
+        raise ValueError(f"{path}: unknown financial event kind(s) {sorted(unknown)}")
+    return pd.DataFrame({
+        "code": frame["code"].astype(str),
+        "event_at": pd.to_datetime(frame["published_at"], utc=True).dt.tz_convert(None).astype("datetime64[ns]"),
+        "kind": frame["kind"]})
