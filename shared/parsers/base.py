@@ -121,8 +121,9 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 def html_tree(text: str):
     """Parse HTML text with lxml; an empty or unparsable document is refused."""
-    text = _XML_DECL.sub("", text, count=1)
-    if not text.strip():
+    if text[:1] != "<" or text.startswith("<?xml"):  # skip the regex when no declaration can lead
+        text = _XML_DECL.sub("", text, count=1)
+    if not text or text.isspace():
         raise Refusal("empty body")
     try:
         return lxml_html.document_fromstring(text)
@@ -232,11 +233,18 @@ _FAST_FORMATS = {"%Y%m%d": re.compile(r"(\d{4})(\d{2})(\d{2})"), "%Y-%m-%d": re.
                  "%Y.%m.%d": re.compile(r"(\d{4})\.(\d{2})\.(\d{2})")}
 
 
+_FAST_TIMES = {"%Y.%m.%d %H:%M": re.compile(r"(\d{4})\.(\d{2})\.(\d{2}) (\d{2}):(\d{2})")}
+
+
 def kst_datetime(text: str, fmt: str) -> dt.datetime:
     """A naive Korean local time string as an aware Asia/Seoul datetime."""
     try:
         if fmt == "%Y-%m-%dT%H:%M:%S":
             return dt.datetime.fromisoformat(text.strip()).replace(tzinfo=KST)
+        fast = _FAST_TIMES.get(fmt)
+        found = fast.fullmatch(text.strip()) if fast is not None else None
+        if found:  # zero-padded fields: no need for strptime (which also reads "2026.9.1 9:05")
+            return dt.datetime(*map(int, found.groups()), tzinfo=KST)
         return dt.datetime.strptime(text.strip(), fmt).replace(tzinfo=KST)
     except ValueError:
         raise Refusal(f"time {text!r} does not match {fmt}") from None

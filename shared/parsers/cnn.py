@@ -6,7 +6,9 @@ import re
 from zoneinfo import ZoneInfo
 
 from shared.records import FearGreed
-from shared.parsers.base import Refusal, Response, blocked_kind, decode, html_tree, load_json, register
+from shared.parsers.base import (
+    Refusal, Response, blocked_kind, contract_records, decode, html_tree, load_json, register,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 RATINGS = ("extreme fear", "fear", "neutral", "greed", "extreme greed")
@@ -71,7 +73,7 @@ def parse_graphdata(response: Response) -> list[FearGreed]:
         component = data.get(key)
         if isinstance(component, dict) and component.get("score") is not None:
             row[field] = float(component["score"])
-    return [FearGreed(**by_day[d]) for d in sorted(by_day)]
+    return contract_records(FearGreed, [by_day[d] for d in sorted(by_day)])
 
 
 def _one(tree, xpath: str, what: str):

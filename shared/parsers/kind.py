@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from shared.records import StockListing
-from shared.parsers.base import Refusal, Response, blocked_kind, day, decode, html_tree, register
+from shared.parsers.base import Refusal, Response, blocked_kind, contract_records, day, decode, html_tree, register
 
 MARKETS = {"유가": "KOSPI", "유가증권": "KOSPI", "코스닥": "KOSDAQ", "코넥스": "KONEX"}
 HEADER = ("회사명", "시장구분", "종목코드", "업종", "주요제품", "상장일", "결산월", "대표자명", "홈페이지", "지역")
@@ -41,9 +41,9 @@ def parse_corp_list(response: Response) -> list[StockListing]:
         if market not in MARKETS:
             raise Refusal(f"row {number_} 시장구분 {market!r} is not 유가/코스닥/코넥스")
         month = _MONTH.match(fiscal)
-        records.append(StockListing(
-            code=code, name=name, market=MARKETS[market], sector=sector or None,
-            listed_date=day(listed, "%Y-%m-%d") if listed else None,
-            fiscal_month=int(month.group(1)) if month else None,
-        ))
-    return records
+        records.append({
+            "code": code, "name": name, "market": MARKETS[market], "sector": sector or None,
+            "listed_date": day(listed, "%Y-%m-%d") if listed else None,
+            "fiscal_month": int(month.group(1)) if month else None,
+        })
+    return contract_records(StockListing, records)

@@ -5,10 +5,21 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from shared.records import NewsRank
-from shared.parsers.base import Refusal, Response, blocked_kind, day, decode, html_tree, register
+from shared.parsers.base import Refusal, Response, blocked_kind, contract_records, day, decode, html_tree, register
 
 _SECTIONS = {"all", "pol", "eco", "soc", "int", "its", "spo", "ent"}
+# per-item XPath compiled once (``element.xpath(str)`` compiles its expression on every call)
+_TOP_BLOCKS = etree.XPath('//div[contains(@class, "postRankSubjectList")]//div[contains(@class, "mduSubjectList")]')
+_TOP_LINK = etree.XPath('.//div[contains(@class, "mlt01")]//a[@href]')
+_TOP_TITLE = etree.XPath('.//h2[contains(@class, "tit")]')
+_LIST_ITEMS = etree.XPath('//*[@id="postRankSubject"]//ul[contains(@class, "mduSubject")]/li')
+_ITEM_LINK = etree.XPath('./a[@href]')
+_ITEM_TITLE = etree.XPath('.//h2')
+_RANK_TEXT = etree.XPath('.//dl[contains(@class, "mduRank")]/dt//text()')
+_PRESS = etree.XPath('.//span[contains(@class, "medium")]')
 
 
 def _text(node) -> str:
@@ -41,7 +52,7 @@ def _article(href: str | None) -> tuple[str, str]:
 
 def _press(node) -> str | None:
     """``span.medium`` text without the trailing ``<em>date</em>``."""
-    spans = node.xpath('.//span[contains(@class, "medium")]')
+    spans = _PRESS(node)
     if not spans:
         return None
     press = (spans[0].text or "").strip()
@@ -62,24 +73,24 @@ def parse_ranking(response: Response) -> list[NewsRank]:
     tree = html_tree(text)
     rank_date = _rank_date(response, tree)
     items = []
-    for block in tree.xpath('//div[contains(@class, "postRankSubjectList")]//div[contains(@class, "mduSubjectList")]'):
-        link = block.xpath('.//div[contains(@class, "mlt01")]//a[@href]')
-        title = block.xpath('.//h2[contains(@class, "tit")]')
+    for block in _TOP_BLOCKS(tree):
+        link = _TOP_LINK(block)
+        title = _TOP_TITLE(block)
         items.append((block, link[0].get("href") if link else None, _text(title[0]) if title else ""))
-    for li in tree.xpath('//*[@id="postRankSubject"]//ul[contains(@class, "mduSubject")]/li'):
-        link = li.xpath('./a[@href]')
-        title = li.xpath('.//h2')
+    for li in _LIST_ITEMS(tree):
+        link = _ITEM_LINK(li)
+        title = _ITEM_TITLE(li)
         items.append((li, link[0].get("href") if link else None, _text(title[0]) if title else ""))
     records = []
     for node, href, title in items:
-        rank_text = node.xpath('.//dl[contains(@class, "mduRank")]/dt//text()')
+        rank_text = _RANK_TEXT(node)
         rank = "".join(rank_text).strip()
         if not rank.isdigit():
             raise Refusal(f"rank {rank!r} is not a number: changed layout")
         url, article_id = _article(href)
-        records.append(NewsRank(rank_date=rank_date, section=section, rank=int(rank), title=title,
-                                url=url, press=_press(node), article_id=article_id))
-    ranks = [r.rank for r in records]
+        records.append({"rank_date": rank_date, "section": section, "rank": int(rank), "title": title,
+                        "url": url, "press": _press(node), "article_id": article_id})
+    ranks = [r["rank"] for r in records]
     if ranks and ranks != list(range(ranks[0], ranks[0] + len(ranks))):
         raise Refusal(f"ranks are not consecutive ({ranks[:3]}...{ranks[-3:]}): truncated or changed layout")
-    return records
+    return contract_records(NewsRank, records)

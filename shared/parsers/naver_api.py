@@ -48,13 +48,13 @@ def parse_chart_day(response: Response) -> list[DailyPrice]:
         prices = [row["openPrice"], row["highPrice"], row["lowPrice"]]
         halted = all(p in (0, None) for p in prices) and not volume
         opened = [None, None, None] if halted else [float(p) for p in prices]
-        records.append(DailyPrice(
-            code=code, trade_date=day(str(row["localDate"]), "%Y%m%d"),
-            open=opened[0], high=opened[1], low=opened[2], close=float(row["closePrice"]),
-            volume=volume or 0, halted=halted, change=None,
-            foreign_ratio=row.get("foreignRetentionRate"),
-        ))
-    return records
+        records.append({
+            "code": code, "trade_date": day(str(row["localDate"]), "%Y%m%d"),
+            "open": opened[0], "high": opened[1], "low": opened[2], "close": float(row["closePrice"]),
+            "volume": volume or 0, "halted": halted, "change": None,
+            "foreign_ratio": row.get("foreignRetentionRate"),
+        })
+    return contract_records(DailyPrice, records)
 
 
 _POST_KEYS = ("id", "writtenAt", "title", "writer")
@@ -87,19 +87,21 @@ def parse_discussion(response: Response) -> list[BoardPost]:
         missing = [key for key in _POST_KEYS if key not in post]
         if missing:
             raise Refusal(f"post {index} lacks {', '.join(missing)}: changed layout")
-        code = require(post.get("itemCode") or url_code, f"post {index} has no itemCode and the URL none")
+        code = post.get("itemCode") or url_code
+        if blank(code):
+            raise Refusal(f"post {index} has no itemCode and the URL none")
         writer = post["writer"] if isinstance(post["writer"], dict) else {}
-        records.append(BoardPost(
-            code=str(code), post_id=str(post["id"]),
-            posted_at=kst_datetime(str(post["writtenAt"])[:19], "%Y-%m-%dT%H:%M:%S"),
-            title=str(post["title"] or ""), body=post.get("contentSwReplacedButImg"),
-            author=str(writer.get("nickname") or ""),
-            views=None, likes=post.get("recommendCount"), dislikes=post.get("notRecommendCount"),
-            comment_count=post.get("commentCount"),
-            hidden=post.get("isCleanbotPassed") is False,
-            reply_depth=post.get("replyDepth") or 0,
-        ))
-    return records
+        records.append({
+            "code": str(code), "post_id": str(post["id"]),
+            "posted_at": kst_datetime(str(post["writtenAt"])[:19], "%Y-%m-%dT%H:%M:%S"),
+            "title": str(post["title"] or ""), "body": post.get("contentSwReplacedButImg"),
+            "author": str(writer.get("nickname") or ""),
+            "views": None, "likes": post.get("recommendCount"), "dislikes": post.get("notRecommendCount"),
+            "comment_count": post.get("commentCount"),
+            "hidden": post.get("isCleanbotPassed") is False,
+            "reply_depth": post.get("replyDepth") or 0,
+        })
+    return contract_records(BoardPost, records)
 
 
 def discussion_next_offset(response: Response) -> str | None:

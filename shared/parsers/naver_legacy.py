@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from shared.records import BoardPost, DailyPrice, FinancialStatement, Sector, StockSector
 from shared.parsers.base import (
-    Blocked, Refusal, Response, blocked_kind, day, decode, html_tree, integer, kst_datetime, number, register,
+    Blocked, Refusal, Response, blocked_kind, contract_records, day, decode, html_tree, integer, kst_datetime,
+    number, register,
 )
 from shared.parsers.naver_stock import FINANCE_ROWS
 
 _CODE = re.compile(r"^[0-9A-Z]{6}$")
 #: 전일비 arrow classes -> sign of the change
 _ARROWS = {"bu_pup": 1, "bu_pup2": 1, "bu_pdn": -1, "bu_pdn2": -1, "bu_pn": 0}
+# XPath compiled once (an ``element.xpath(str)`` call compiles its expression every time)
+_TYPE2_TABLES = etree.XPath('//table[contains(concat(" ", normalize-space(@class), " "), " type2 ")]')
+_HOVER_ROWS = etree.XPath('.//tr[@onmouseover]')
+_VISIBLE_TEXT = etree.XPath('.//span[not(contains(@class, "blind"))]//text()')
+_NID_LINKS = etree.XPath('.//a[contains(@href, "nid=")]')
 
 
 def _code(response: Response) -> str:
@@ -50,17 +58,17 @@ def parse_sise_day(response: Response) -> list[DailyPrice]:
     rows and the all-empty row of a code without data are skipped."""
     code = _code(response)
     tree, _ = _page(response, "Nnavi")
-    tables = tree.xpath('//table[contains(concat(" ", normalize-space(@class), " "), " type2 ")]')
+    tables = _TYPE2_TABLES(tree)
     if not tables:
         raise Refusal("no table.type2: changed layout")
     records = []
-    for row in tables[0].xpath('.//tr[@onmouseover]'):
+    for row in _HOVER_ROWS(tables[0]):
         cells = row.findall("td")
         if len(cells) != 7:
             raise Refusal(f"a price row has {len(cells)} cells, not 7: changed layout")
         texts = [_text(c) for c in cells]
         # 전일비 holds the hidden arrow word (<span class="blind">상승</span>) before the number
-        texts[2] = " ".join("".join(cells[2].xpath('.//span[not(contains(@class, "blind"))]//text()')).split())
+        texts[2] = " ".join("".join(_VISIBLE_TEXT(cells[2])).split())
         if not texts[0]:
             continue  # padding row / the empty row of a code without data
         close, diff, open_, high, low = (number(t, what=w) for t, w in zip(
@@ -71,12 +79,12 @@ def parse_sise_day(response: Response) -> list[DailyPrice]:
         if sign is None and diff:
             raise Refusal(f"전일비 {texts[2]!r} has no arrow class: direction unknown")
         halted = not volume and not open_ and not high and not low
-        records.append(DailyPrice(
-            code=code, trade_date=day(texts[0], "%Y.%m.%d"),
-            open=None if halted else open_, high=None if halted else high,
-            low=None if halted else low, close=close, volume=volume, halted=halted, change=change,
-        ))
-    return records
+        records.append({
+            "code": code, "trade_date": day(texts[0], "%Y.%m.%d"),
+            "open": None if halted else open_, "high": None if halted else high,
+            "low": None if halted else low, "close": close, "volume": volume, "halted": halted, "change": change,
+        })
+    return contract_records(DailyPrice, records)
 
 
 _PAGE_NUMBER = re.compile(r"[?&]page=(\d+)")
@@ -106,11 +114,11 @@ def parse_board(response: Response) -> list[BoardPost]:
     ``hidden=True`` and a synthetic id ``hidden-<YYYYMMDDHHMM>-<author>``."""
     code = _code(response)
     tree, _ = _page(response, "Nnavi")
-    tables = tree.xpath('//table[contains(concat(" ", normalize-space(@class), " "), " type2 ")]')
+    tables = _TYPE2_TABLES(tree)
     if not tables:
         raise Refusal("no table.type2: changed layout")
     records = []
-    for row in tables[0].xpath('.//tr[@onmouseover]'):
+    for row in _HOVER_ROWS(tables[0]):
         cells = row.findall("td")
         if len(cells) != 6:
             raise Refusal(f"a board row has {len(cells)} cells, not 6: changed layout")
@@ -119,7 +127,7 @@ def parse_board(response: Response) -> list[BoardPost]:
             continue
         posted_at = kst_datetime(posted_text, "%Y.%m.%d %H:%M")
         author = _text(cells[2])
-        links = cells[1].xpath('.//a[contains(@href, "nid=")]')
+        links = _NID_LINKS(cells[1])
         comments = _COMMENTS.search(_text(cells[1]))
         if links:
             nid = _NID.search(links[0].get("href"))
@@ -129,14 +137,14 @@ def parse_board(response: Response) -> list[BoardPost]:
         else:
             post_id = f"hidden-{posted_at:%Y%m%d%H%M}-{author}"
             title, hidden = _text(cells[1]), True
-        records.append(BoardPost(
-            code=code, post_id=post_id, posted_at=posted_at, title=title, body=None, author=author,
-            views=integer(_text(cells[3]), what="조회"), likes=integer(_text(cells[4]), what="공감"),
-            dislikes=integer(_text(cells[5]), what="비공감"),
-            comment_count=int(comments.group(1)) if comments and not hidden else None,
-            hidden=hidden,
-        ))
-    return records
+        records.append({
+            "code": code, "post_id": post_id, "posted_at": posted_at, "title": title, "body": None,
+            "author": author, "views": integer(_text(cells[3]), what="조회"),
+            "likes": integer(_text(cells[4]), what="공감"), "dislikes": integer(_text(cells[5]), what="비공감"),
+            "comment_count": int(comments.group(1)) if comments and not hidden else None,
+            "hidden": hidden,
+        })
+    return contract_records(BoardPost, records)
 
 
 #: th_cop_anal{N} -> row title in FINANCE_ROWS
@@ -144,6 +152,8 @@ _COP_ANAL = {8: "매출액", 9: "영업이익", 10: "당기순이익", 11: "영�
              14: "부채비율", 15: "당좌비율", 16: "유보율", 17: "EPS", 18: "BPS", 19: "주당배당금",
              20: "PER", 21: "PBR", 22: "시가배당률", 23: "배당성향"}
 _HEADER_PERIOD = re.compile(r"(\d{4})\.(\d{2})")
+_COP_ANAL_CLASS = re.compile(r"th_cop_anal(\d+)")
+_ROW_CLASSES = etree.XPath("./th/@class")
 
 
 @register("legacy-main", ("financial_statement",),
@@ -174,8 +184,8 @@ def parse_main(response: Response) -> list[FinancialStatement]:
     records = []
     seen = set()
     for row in table.xpath("./tbody/tr"):
-        classes = " ".join(row.xpath("./th/@class"))
-        found = re.search(r"th_cop_anal(\d+)", classes)
+        classes = " ".join(_ROW_CLASSES(row))
+        found = _COP_ANAL_CLASS.search(classes)
         title = _COP_ANAL.get(int(found.group(1))) if found else None
         if title is None:
             continue
@@ -185,14 +195,19 @@ def parse_main(response: Response) -> list[FinancialStatement]:
         metric, unit = FINANCE_ROWS[title]
         seen.add(metric)
         for index, ((period, estimate), cell) in enumerate(zip(periods, cells)):
-            records.append(FinancialStatement(
-                code=code, period=period, period_type="annual" if index < 4 else "quarter",
-                is_estimate=estimate, metric=metric, unit=unit,
-                value=number(_text(cell), what=f"{title} {period}"),
-            ))
+            raw = _text(cell)
+            try:
+                value = number(raw)
+            except Refusal:
+                number(raw, what=f"{title} {period}")  # the same refusal, naming the cell
+                raise
+            records.append({
+                "code": code, "period": period, "period_type": "annual" if index < 4 else "quarter",
+                "is_estimate": estimate, "metric": metric, "unit": unit, "value": value,
+            })
     if not seen:
         raise Refusal("none of the th_cop_anal rows: changed layout")
-    return records
+    return contract_records(FinancialStatement, records)
 
 
 _GROUP_LINK = re.compile(r"sise_group_detail\.naver\?type=upjong&no=(\d+)")
@@ -224,7 +239,7 @@ def parse_sise_group(response: Response) -> list[Sector | StockSector]:
             if not found:
                 raise Refusal(f"member link {href!r} has no code: changed layout")
             codes.append(found.group(1))
-        return [StockSector(code=code, sector_code=number_) for code in codes]
+        return contract_records(StockSector, [{"code": code, "sector_code": number_} for code in codes])
     tables = tree.xpath('//table[contains(@class, "type_1")]')
     if not tables:
         raise Refusal("no table.type_1: changed layout")
@@ -233,5 +248,5 @@ def parse_sise_group(response: Response) -> list[Sector | StockSector]:
         found = _GROUP_LINK.search(link.get("href"))
         if not found:
             raise Refusal(f"group link {link.get('href')!r} has no number: changed layout")
-        records.append(Sector(sector_code=found.group(1), name=_text(link)))
-    return records
+        records.append({"sector_code": found.group(1), "name": _text(link)})
+    return contract_records(Sector, records)
