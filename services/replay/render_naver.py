@@ -93,8 +93,9 @@ class NaverRenderer:
             "topImageUrl": None, "topImageType": "NONE", "imageCount": 0, "isHolderVerified": False,
             "isCleanbotPassed": p["clean"], "replyDepth": p["reply_depth"], "parentId": p["parent_id"],
             "childOrderNo": 0, "commentCount": p["comments"], "recommended": False,
-            "notRecommended": False, "reactionId": None, "recommendCount": p["likes"],
-            "notRecommendCount": p["dislikes"]})
+            "notRecommended": False, "reactionId": None,
+            # as on the live site, the list's counts read 0: the real ones come from /posts/reactions
+            "recommendCount": 0, "notRecommendCount": 0})
         for escaped, raw in CONTROL_ESCAPES:  # Naver sends raw control characters in strings
             body = body.replace(escaped, raw)
         return body

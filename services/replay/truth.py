@@ -67,7 +67,7 @@ def post_records(posts: list[dict]) -> Iterable[BoardPost]:
     for p in sorted(posts, key=lambda p: (p["code"], int(p["id"]))):
         yield BoardPost(code=p["code"], post_id=p["id"], posted_at=p["written_at"] + KST_SUFFIX,
                         title=p["title"], body=board.body_text(p["lines"]), author=p["nickname"],
-                        views=None, likes=p["likes"], dislikes=p["dislikes"],
+                        views=p["views"], likes=p["likes"], dislikes=p["dislikes"],  # from the reactions endpoint
                         comment_count=p["comments"], hidden=not p["clean"],
                         reply_depth=p["reply_depth"])
 

@@ -1,19 +1,68 @@
-"""Board posts. One unit per stock: pages of 100 posts, newest first, following ``lastOffset``.
-Paging stops at the first post already seen (bookmark ``stockdebate:<code>`` = newest post id),
-at the first post older than ``--from`` (default without a bookmark: the last 7 days), or at the
-end of the board (a page shorter than 100). Posts newer than ``--to`` are skipped. The bookmark moves only when the run
-reaches today (a daily run, or a range ending today)."""
+"""Board posts. One unit per stock: pages of 100 posts, newest first, following ``lastOffset``;
+the posts' real view and like counts come from the reactions endpoint (the list's read 0), asked
+for 100 posts at a time across stocks, and are merged in before the posts are published.
+
+The bookmark ``stockdebate:<code>`` = ``{newest, since}`` says every post with an id up to
+``newest`` posted on or after ``since`` was delivered (``since`` is missing in bookmarks of older
+runs). Paging stops
+- at the first post the bookmark covers, on a daily run or a ``--from`` at or after ``since``
+  (a ``--from`` before ``since`` pages on and skips the covered posts),
+- at the first post older than ``--from`` (default without a bookmark: the last 7 days),
+- at the end of the board (a page shorter than 100).
+Posts newer than ``--to`` are skipped. How a run moves the bookmark: :func:`next_coverage`."""
 from __future__ import annotations
 
 import datetime as dt
 
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+
+from shared.crawling.days import CrawlPlan
 from shared.crawling.spider import SourceSpider
 from shared.parsers import Response, discussion_next_offset
+from shared.records import BoardPost
 
 PAGE_SIZE = 100
+REACTIONS_BATCH = 100
 DEFAULT_LOOKBACK = dt.timedelta(days=7)
 FLAGS = {"isHolderOnly": "false", "excludesItemNews": "false", "isItemNewsOnly": "false",
          "isCleanbotPassedOnly": "false"}
+
+
+def _since(mark: dict | None) -> dt.date | None:
+    return dt.date.fromisoformat(mark["since"]) if mark and mark.get("since") else None
+
+
+def stops_at_seen(plan: CrawlPlan, mark: dict | None) -> bool:
+    """May paging stop at the first post the bookmark covers? On a daily run, or when the asked
+    range starts on or after the day the bookmark's coverage starts."""
+    if mark is None or plan.force:
+        return False
+    since = _since(mark)
+    return plan.first is None or (since is not None and plan.first >= since)
+
+
+def next_coverage(plan: CrawlPlan, mark: dict | None, newest: int | None, joined: bool) -> dict | None:
+    """The bookmark of a board after this run crawled it completely (None: keep the old one).
+    ``newest``: the newest post id paging saw; ``joined``: paging stopped at a covered post."""
+    today = plan.day()
+    old_newest = int(mark["newest"]) if mark else 0
+    old_since = _since(mark)
+    if plan.last is not None and plan.last < today:
+        # A past window covers [first, last] only: it extends the coverage back when it touches it.
+        if plan.first and old_since and plan.first < old_since and plan.last >= old_since - dt.timedelta(days=1):
+            return {"newest": str(old_newest), "since": plan.first.isoformat()}
+        return None
+    top = max(old_newest, newest or 0)
+    if not top:
+        return None
+    if plan.first is None:  # a daily run: from the bookmark on, or the default look-back
+        since = old_since if mark else today - DEFAULT_LOOKBACK
+    elif joined:
+        since = min(plan.first, old_since) if old_since else plan.first
+    else:
+        since = plan.first
+    return {"newest": str(top), "since": since.isoformat() if since else None}
 
 
 class StockDebateSpider(SourceSpider):
@@ -24,22 +73,29 @@ class StockDebateSpider(SourceSpider):
     def preflight(cls, plan, bookmarks, settings) -> None:
         cls.require_listing(plan, bookmarks)
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.newest: dict[str, int] = {}
-        self.moves_bookmark = self.plan.last is None or self.plan.last >= self.plan.day()
+        self.joined: set[str] = set()
+        self.waiting: list[BoardPost] = []   # posts whose counts are not asked for yet
+        self.holding: set[str] = set()       # units with posts in ``waiting`` (each holds one pending)
 
     def units(self) -> list[str]:
         return self.listing()
 
-    def _seen(self, code: str) -> int | None:
-        mark = self.bookmarks.get(f"{self.service}:{code}")
-        return None if self.plan.force or not mark or self.plan.first else int(mark["newest"])
+    def _mark(self, code: str) -> dict | None:
+        return None if self.plan.force else self.bookmarks.get(f"{self.service}:{code}")
 
     def _oldest_day(self, code: str) -> dt.date | None:
         if self.plan.first:
             return self.plan.first
-        return None if self._seen(code) else self.plan.day() - DEFAULT_LOOKBACK
+        return None if self._mark(code) else self.plan.day() - DEFAULT_LOOKBACK
 
     def _page(self, code: str, offset: str | None):
         url = self.url("naver_stock", "/api/community/discussion/posts/by-item", discussionType="domesticStock",
@@ -53,27 +109,75 @@ class StockDebateSpider(SourceSpider):
         records = yield from self.parsed(response)
         if records is not None:
             code = response.meta["unit"]
-            seen, oldest, newest_day = self._seen(code), self._oldest_day(code), self.plan.last
+            mark = self._mark(code)
+            seen = int(mark["newest"]) if mark else None
+            stop_at_seen, since = stops_at_seen(self.plan, mark), _since(mark)
+            oldest, newest_day = self._oldest_day(code), self.plan.last
             stop = False
             for post in records:  # newest first
-                post_id = int(post.post_id)
-                day = post.posted_at.date()
-                if (seen is not None and post_id <= seen) or (oldest and day < oldest):
+                post_id, day = int(post.post_id), post.posted_at.date()
+                if oldest and day < oldest:
                     stop = True
                     break
+                if seen is not None and post_id <= seen:
+                    if stop_at_seen:
+                        stop = True
+                        self.joined.add(code)
+                        break
+                    if since and day >= since:
+                        continue  # delivered by an earlier run
                 self.newest[code] = max(self.newest.get(code, 0), post_id)
                 if newest_day is None or day <= newest_day:
-                    yield post
+                    self._wait_for_counts(code, post)
+            yield from self._reaction_requests(full_only=True)
             if not stop and len(records) == PAGE_SIZE:  # a shorter page is the board's last
                 offset = discussion_next_offset(Response(body=response.body, url=response.url))
                 if offset:
                     yield self._page(code, offset)
         self.page_done(response, ok=records is not None)
 
+    # -- reactions: counts for up to 100 posts per request, across stocks ----------------------
+    def _wait_for_counts(self, code: str, post: BoardPost) -> None:
+        if code not in self.holding:  # the unit is not done before its posts are published
+            self.holding.add(code)
+            self.pending[code] += 1
+        self.waiting.append(post)
+
+    def _reaction_requests(self, *, full_only: bool):
+        while len(self.waiting) >= REACTIONS_BATCH or (self.waiting and not full_only):
+            batch, self.waiting = self.waiting[:REACTIONS_BATCH], self.waiting[REACTIONS_BATCH:]
+            units = tuple(dict.fromkeys(p.code for p in batch))
+            url = self.url("naver_stock", "/api/community/discussion/posts/reactions",
+                           postIds=",".join(p.post_id for p in batch))
+            yield self.request(url, source="naver_stock", parser="naver-discussion-reactions", unit=units[0],
+                               units=units, callback=self.on_reactions, meta={"posts": batch})
+            still = {p.code for p in self.waiting}
+            for code in [c for c in self.holding if c not in still]:  # the request holds them now
+                self.holding.discard(code)
+                self.pending[code] -= 1
+
+    def on_reactions(self, response):
+        records = yield from self.parsed(response)
+        if records is not None:
+            counts = {r.post_id: r for r in records}
+            for post in response.meta["posts"]:
+                found = counts.get(post.post_id)
+                if found is None:  # not in the answer (deleted since): the list's fields only
+                    yield post
+                else:
+                    yield post.model_copy(update={"views": found.views, "likes": found.likes,
+                                                  "dislikes": found.dislikes})
+        self.page_done(response, ok=records is not None)
+
+    def on_idle(self):
+        """Every page is in: ask for the counts of the posts still waiting (a partial batch)."""
+        if self.waiting and self.stop_reason is None:
+            for request in self._reaction_requests(full_only=False):
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+
     def unit_done(self, unit: str) -> None:
-        if not self.moves_bookmark or unit not in self.newest:
-            return
         key = f"{self.service}:{unit}"
-        before = int((self.bookmarks.get(key) or {}).get("newest", 0))
-        if self.newest[unit] > before:
-            self.bookmarks.set(key, {"newest": str(self.newest[unit])})
+        found = next_coverage(self.plan, self._mark(unit), self.newest.get(unit), unit in self.joined)
+        if found is not None and found != self.bookmarks.get(key):
+            self.bookmarks.set(key, found)

@@ -86,10 +86,13 @@ class SourceSpider(scrapy.Spider):
         return base_url(self.app_settings, source) + path + (f"?{q}" if q else "")
 
     def request(self, url: str, *, source: str, parser: str, unit: str, callback=None,
-                meta: dict | None = None, priority: int = 0) -> scrapy.Request:
-        """A request carrying the source's headers and the parser's name, counted to ``unit``."""
-        self.pending[unit] += 1
-        full_meta = {"parser": parser, "unit": unit, "service": self.service, "source": source,
+                meta: dict | None = None, priority: int = 0, units: tuple[str, ...] = ()) -> scrapy.Request:
+        """A request carrying the source's headers and the parser's name, counted to ``unit`` (or
+        to each of ``units``, for a request that serves several units at once)."""
+        units = units or (unit,)
+        for each in units:
+            self.pending[each] += 1
+        full_meta = {"parser": parser, "unit": unit, "units": units, "service": self.service, "source": source,
                      "handle_httpstatus_all": True, **(meta or {})}
         return scrapy.Request(url, headers=SOURCES[source].headers, callback=callback or self.on_page,
                               errback=self.on_failure, meta=full_meta, priority=priority, dont_filter=True)
@@ -128,7 +131,8 @@ class SourceSpider(scrapy.Spider):
 
     def parsed(self, response) -> Iterator:
         """Run the request's parser. Returns the records, or None when the page was refused (a
-        block page is retried after a backoff; several in a row stop the run)."""
+        block page is retried after a backoff; several in a row stop the run). The caller ends
+        with ``self.page_done(response, ok=records is not None)``."""
         request = response.request
         headers = {k.decode("latin-1"): b",".join(v).decode("latin-1") for k, v in response.headers.items()}
         page = Response(body=response.body, url=response.url, headers=headers, status=response.status)
@@ -154,14 +158,15 @@ class SourceSpider(scrapy.Spider):
                 retry.meta["block_retries"] = attempt + 1
                 retry.meta["backoff"] = backoff_delay(attempt, self.config.block_backoff,
                                                       max(self.config.block_backoff * 8, self.config.backoff_max))
+                for unit in self._units_of(request):  # the retry carries the page on
+                    self.pending[unit] += 1
+                request.meta["superseded"] = True
                 yield retry
                 return None
             self.error(response, err)
-            self.page_done(response, ok=False)
             return None
         except ParseError as err:
             self.error(response, err)
-            self.page_done(response, ok=False)
             return None
         self.consecutive_blocks = 0
         stats.inc_value("insertcoin/pages")
@@ -190,16 +195,21 @@ class SourceSpider(scrapy.Spider):
     def page_done(self, response_or_request, *, ok: bool = True) -> None:
         """One page of a unit is finished (parsed, or given up when ``ok`` is False)."""
         request = getattr(response_or_request, "request", None) or response_or_request
-        unit = request.meta["unit"]
-        self.pending[unit] -= 1
-        if not ok:
-            self.failed_units.add(unit)
-        if self.pending[unit] == 0:
-            if unit not in self.failed_units:
-                self.unit_done(unit)
-            self.finished_units += 1
-            if self.progress:
-                self.progress.advance()
+        superseded = request.meta.get("superseded", False)  # a block page whose retry is on its way
+        for unit in self._units_of(request):
+            self.pending[unit] -= 1
+            if not ok and not superseded:
+                self.failed_units.add(unit)
+            if self.pending[unit] == 0:
+                if unit not in self.failed_units:
+                    self.unit_done(unit)
+                self.finished_units += 1
+                if self.progress:
+                    self.progress.advance()
+
+    @staticmethod
+    def _units_of(request) -> tuple[str, ...]:
+        return request.meta.get("units") or (request.meta["unit"],)
 
     @staticmethod
     def within(record: Record, attribute: str, plan: CrawlPlan) -> bool:

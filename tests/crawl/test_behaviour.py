@@ -32,10 +32,12 @@ def test_given_a_board_longer_than_a_page_when_crawled_then_cursor_paging_reache
 
     first = crawl(env, "stockdebate", "--codes", code, "--from", since)
     assert first.code == 0, first.stderr[-1500:]
-    got = {e["record"]["post_id"] for e in read_stream(settings, "board_post")}
-    assert got == {p["post_id"] for p in posts if p["code"] == code}
+    got = {e["record"]["post_id"]: e["record"] for e in read_stream(settings, "board_post")}
+    want = {p["post_id"]: p for p in posts if p["code"] == code}
+    assert got == want  # every field, views and likes from the reactions endpoint included
     run = runs(settings, "stockdebate")[-1]
-    assert run["requests"] == -(-count // 100)  # ceil(count / 100) pages: no page fetched twice
+    # ceil(count / 100) pages and as many reactions requests (100 posts each): nothing fetched twice
+    assert run["requests"] == 2 * -(-count // 100)
 
     again = crawl(env, "stockdebate", "--codes", code)  # a daily run: bookmark = newest post seen
     assert again.code == 0, again.stderr[-1500:]

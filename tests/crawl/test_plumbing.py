@@ -7,6 +7,7 @@ import random
 import pytest
 from scrapy.settings import Settings as ScrapySettings
 
+from services.stockdebate.spider import next_coverage, stops_at_seen
 from services.stockreport.spider import merge_coverage, missing_range
 from shared.crawling.archive import Archive, mask_secrets
 from shared.crawling.config import CrawlConfig, CrawlEnv, scrapy_settings
@@ -121,3 +122,24 @@ def test_given_shards_when_codes_are_split_then_each_code_is_in_exactly_one_stab
     # CRC-32 of b"005930" is 0x2a649d98 (reference value); its low two bits are 00 -> shard 0 of 4
     assert shard_of("005930", 4) == 0 and shard_of("005930", 1) == 0
     assert CrawlPlan().takes("005930")
+
+
+def test_given_board_bookmarks_when_runs_finish_then_the_coverage_grows_only_where_it_is_contiguous():
+    today = D(2026, 10, 1)
+    mark = {"newest": "500", "since": "2026-09-10"}
+    daily = CrawlPlan(today=today)
+    assert stops_at_seen(daily, mark) and not stops_at_seen(CrawlPlan(today=today, force=True), mark)
+    assert next_coverage(daily, mark, 620, joined=True) == {"newest": "620", "since": "2026-09-10"}
+    assert next_coverage(daily, None, 620, joined=False) == {"newest": "620", "since": "2026-09-24"}  # 7 days
+    assert next_coverage(daily, None, None, joined=False) is None                                   # empty board
+    inside = CrawlPlan(first=D(2026, 9, 20), today=today)         # to today, inside the coverage
+    assert stops_at_seen(inside, mark)
+    assert next_coverage(inside, mark, 650, joined=True) == {"newest": "650", "since": "2026-09-10"}
+    before = CrawlPlan(first=D(2026, 9, 1), today=today)          # starts before it: pages on, skips
+    assert not stops_at_seen(before, mark)
+    assert next_coverage(before, mark, 650, joined=False) == {"newest": "650", "since": "2026-09-01"}
+    assert not stops_at_seen(inside, {"newest": "500"})           # an old bookmark has no range
+    # past windows: one touching the coverage extends it back, one leaving a hole changes nothing
+    assert next_coverage(CrawlPlan(first=D(2026, 9, 1), last=D(2026, 9, 9), today=today), mark, 300, False) == \
+        {"newest": "500", "since": "2026-09-01"}
+    assert next_coverage(CrawlPlan(first=D(2026, 9, 1), last=D(2026, 9, 5), today=today), mark, 300, False) is None

@@ -94,4 +94,9 @@ def test_round_trip_simulate_serve_parse_equals_truth(world_server, world_dir):
     posts = _parsed("naver-discussion", world_server, "/api/community/discussion/posts/by-item?discussionType="
                     f"domesticStock&itemCode={code}&isHolderOnly=false&excludesItemNews=false&isItemNewsOnly=false"
                     "&isCleanbotPassedOnly=false&pageSize=100")
-    assert key(posts) == key(_truth(world_dir, "board_post", code=code)[-100:])
+    assert {(p["likes"], p["dislikes"], p["views"]) for p in posts} == {(0, 0, None)}  # the list has no counts
+    reactions = {r["post_id"]: r for r in _parsed(
+        "naver-discussion-reactions", world_server,
+        "/api/community/discussion/posts/reactions?postIds=" + ",".join(p["post_id"] for p in posts))}
+    merged = [{**p, **{k: reactions[p["post_id"]][k] for k in ("views", "likes", "dislikes")}} for p in posts]
+    assert key(merged) == key(_truth(world_dir, "board_post", code=code)[-100:])
