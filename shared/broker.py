@@ -26,6 +26,36 @@ def security_config(settings: Settings | None) -> dict:
     return extra
 
 
+def librdkafka_security_config(settings: Settings | None) -> dict:
+    """The same security settings for a confluent-kafka (librdkafka) client, i.e. the loader's consumer.
+
+    librdkafka has no AWS_MSK_IAM mechanism: MSK IAM goes over OAUTHBEARER, with a token signed by
+    ``aws-msk-iam-sasl-signer-python`` (botocore credentials, here the task role) in ``oauth_cb``."""
+    if settings is None or settings.kafka_security_protocol == "PLAINTEXT":
+        return {}
+    extra: dict = {"security.protocol": settings.kafka_security_protocol}
+    if not settings.kafka_security_protocol.startswith("SASL"):
+        return extra
+    if settings.kafka_sasl_mechanism == "AWS_MSK_IAM":
+        extra |= {"sasl.mechanisms": "OAUTHBEARER", "oauth_cb": _msk_iam_token}
+    else:
+        extra["sasl.mechanisms"] = settings.kafka_sasl_mechanism
+    return extra
+
+
+def _msk_iam_token(_config: str | None) -> tuple[str, float]:
+    """librdkafka's OAUTHBEARER callback: a signed MSK IAM token and its expiry (epoch seconds)."""
+    import os
+
+    from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise RuntimeError("MSK IAM auth needs AWS_REGION or AWS_DEFAULT_REGION to sign its token")
+    token, expiry_ms = MSKAuthTokenProvider.generate_auth_token(region)
+    return token, expiry_ms / 1000
+
+
 def wait_for_broker(bootstrap: str, timeout: float = 60.0, **security) -> None:
     """Block until the broker answers a metadata request."""
     deadline = time.monotonic() + timeout

@@ -3,6 +3,7 @@ when caught up)."""
 from __future__ import annotations
 
 import argparse
+import gc
 
 import orjson
 
@@ -21,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A batch holds some 100k young objects that all die together: the default collector would
+    # scan them again and again (a third of the loader's time). Refcounting frees them; the
+    # collector still runs for cycles, just rarely.
+    gc.freeze()
+    gc.set_threshold(200_000, 50, 100)
     loader = Loader(get_settings(), batch_size=args.batch_size, batch_seconds=args.batch_seconds,
                     group_id=args.group_id)
     loader.install_signal_handlers()

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import orjson
 import psycopg2
@@ -19,7 +20,7 @@ from services.loader.tables import SPECS, TableSpec
 from shared.records import Record
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One validated record ready for the table: values in ``spec.all_columns`` order."""
 
@@ -64,12 +65,57 @@ def _copy_text(value) -> str:
     return str(value).translate(_ESCAPES)
 
 
-def _copy_payload(rows: Iterable[Row]) -> io.StringIO:
-    """Rows in COPY text format, each led by its position (``_seq``: the last of a key wins)."""
-    fmt = _copy_text
-    lines = [f"{seq}\t" + "\t".join([fmt(v) for v in row.values]) for seq, row in enumerate(rows)]
-    lines.append("")
-    return io.StringIO("\n".join(lines))
+_NULL = "\\N"
+_SPECIAL = ("\\", "\t", "\n", "\r")
+# One C-level formatter per value type (pydantic hands over exactly the declared types).
+_COLUMN_FORMATS = {
+    float: float.__repr__,
+    int: int.__repr__,
+    bool: {True: "t", False: "f"}.__getitem__,
+    dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,
+}
+_SHARED_TEXT = (float, dt.date, dt.datetime, str)
+
+
+def _column_text(values: tuple) -> Iterable[str]:
+    """One column of a batch in COPY text format, formatted at once and mostly in C. Prices, days and
+    timestamps repeat within a batch, so each distinct value is formatted once (numeric columns
+    take -0.0 and 0.0 alike, so their sharing one text changes nothing)."""
+    kinds = set(map(type, values))
+    nullable = type(None) in kinds
+    kinds.discard(type(None))
+    if not kinds:
+        return repeat(_NULL, len(values))
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is str and not any(c in "".join(v for v in values if v is not None) for c in _SPECIAL):
+        fmt = str  # nothing to escape
+    else:
+        fmt = _COLUMN_FORMATS.get(kind, _copy_text)
+    if kind in _SHARED_TEXT:
+        distinct = set(values)
+        texts = {v: fmt(v) for v in distinct if v is not None}
+        texts[None] = _NULL
+        return map(texts.__getitem__, values)
+    if nullable:
+        return [_NULL if v is None else fmt(v) for v in values]
+    return values if fmt is str else map(fmt, values)
+
+
+def copy_text(rows: Sequence[Row], *, seq: bool = True) -> str:
+    """Rows in COPY text format; with ``seq`` each is led by its position (``_seq``: the last of a
+    key wins in the staging table)."""
+    if not rows:
+        return ""
+    columns = [_column_text(column) for column in zip(*[row.values for row in rows])]
+    if seq:
+        columns.insert(0, map(str, range(len(rows))))
+    return "\n".join(map("\t".join, zip(*columns))) + "\n"
+
+
+def _copy_sql(cur, table: str, columns: Sequence[str]) -> str:
+    return sql.SQL("COPY {table} ({cols}) FROM STDIN").format(
+        table=sql.Identifier(table), cols=sql.SQL(", ").join(map(sql.Identifier, columns))).as_string(cur)
 
 
 def _staging_table(spec: TableSpec) -> str:
@@ -135,12 +181,19 @@ class WriteResult:
     refused: list[DeadLetter] | None = None
 
 
+# After a batch that could not go straight into its table, this many batches of the stream take
+# the staging path before the straight COPY is tried again (a re-crawl streak pays for one failed
+# attempt in this many batches, at most).
+_STRAIGHT_RETRY_AFTER = 10
+
+
 class BatchWriter:
     """Writes batches of rows for one connection (keeps its staging tables between batches)."""
 
     def __init__(self, connection):
         self.connection = connection
         self._staged: set[str] = set()
+        self._staging_only: dict[str, int] = {}  # stream -> batches left before trying straight again
 
     def write(self, stream: str, rows: Sequence[Row]) -> WriteResult:
         """Upsert ``rows`` of one stream. A row the database refuses (a constraint the contract does
@@ -149,6 +202,8 @@ class BatchWriter:
             return WriteResult(refused=[])
         spec = SPECS[stream]
         with self.connection.cursor() as cur:
+            if self._copy_straight(cur, spec, rows):
+                return WriteResult(len(rows), 0, [])
             _ensure_staging(cur, spec, self._staged)
             cur.execute("SAVEPOINT batch")
             try:
@@ -171,14 +226,29 @@ class BatchWriter:
                         f"database refused the record: {str(exc).strip().splitlines()[0]}"))
             return result
 
+    def _copy_straight(self, cur, spec: TableSpec, rows: Sequence[Row]) -> bool:
+        """The common case of fresh data: every row a key the table does not hold yet, each key
+        once. Then a plain COPY into the table does exactly what the upsert would (insert every
+        row) at the cost of a raw COPY. The primary key decides: if any key is already there or
+        repeats, the COPY fails as a whole, is rolled back, and the batch takes the staging path."""
+        left = self._staging_only.get(spec.stream, 0)
+        if left:
+            self._staging_only[spec.stream] = left - 1
+            return False
+        cur.execute("SAVEPOINT straight")
+        try:
+            cur.copy_expert(_copy_sql(cur, spec.table, spec.all_columns), io.StringIO(copy_text(rows, seq=False)))
+        except (psycopg2.DataError, psycopg2.IntegrityError):
+            cur.execute("ROLLBACK TO SAVEPOINT straight")
+            self._staging_only[spec.stream] = _STRAIGHT_RETRY_AFTER
+            return False
+        cur.execute("RELEASE SAVEPOINT straight")
+        return True
+
     def _copy_and_upsert(self, cur, spec: TableSpec, rows: Sequence[Row]) -> int:
         cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(_staging_table(spec))))
-        columns = ("_seq", *spec.all_columns)
-        cur.copy_expert(
-            sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(
-                stage=sql.Identifier(_staging_table(spec)),
-                cols=sql.SQL(", ").join(map(sql.Identifier, columns))).as_string(cur),
-            _copy_payload(rows))
+        cur.copy_expert(_copy_sql(cur, _staging_table(spec), ("_seq", *spec.all_columns)),
+                        io.StringIO(copy_text(rows)))
         upsert = _UPSERTS.get(spec.stream)
         if upsert is None:
             upsert = _UPSERTS[spec.stream] = _upsert_sql(spec)
