@@ -184,11 +184,12 @@ def parse_industry(response: Response) -> list[Sector | StockSector]:
     number_ = str(info.get("no") or group)
     if number_ != group:
         raise Refusal(f"groupInfo.no {number_} does not match the URL's group {group}")
+    stocks = data["stocks"]
     members = []
-    for index, row in enumerate(data["stocks"]):
+    for row in stocks:
         code = row.get("itemCode")
-        if blank(code):
-            raise Refusal(f"stock {index} has no itemCode: changed layout")
+        if code is None or code == "" or code == [] or code == {}:
+            raise Refusal(f"stock {stocks.index(row)} has no itemCode: changed layout")
         members.append({"code": str(code), "sector_code": number_})
     members = contract_records(StockSector, members)
     if info.get("name"):
