@@ -3,6 +3,7 @@
     .venv/bin/python tests/bench/validate_ml.py [--seeds 20] [--same-day-seeds 9] [--null-seeds 10]
                                                [--power-seeds 10] [--stocks 150] [--json OUT]
     .venv/bin/python tests/bench/validate_ml.py --bench WORLD   # time + peak memory of a year
+    .venv/bin/python tests/bench/validate_ml.py --visibility WORLD   # financial events a table keeps
 
 ``--bench WORLD`` loads a world's truth (``insertcoin simulate --stocks 2500 --from 2025-01-01
 --to 2025-12-31 --out WORLD``) into a fresh database of the local stack and times ``insertcoin
@@ -23,6 +24,10 @@ Worlds come from ``services.replay.simulate.build_world``; their truth records (
 from ``truth/financial_events.jsonl``) are scored without a database
 (``ml.dataset.frames_from_truth``), through the same features and models as ``insertcoin score``.
 Exit code 1 when a check fails.
+
+``--visibility WORLD`` counts the world's financial events (all, and the planted ones) that a crawl
+can see (a new statement, or a revision that changes a shown figure) and that if_financial_statement
+still holds at the world clock (no history: the last revision of a period not yet published).
 """
 from __future__ import annotations
 
@@ -131,9 +136,50 @@ def lead_run(stocks: int, seed: int, medium: str, **power) -> dict:
             "others_p_min": float(year.drop(index=medium)["p_value"].min())}
 
 
+def visibility(world: Path) -> int:
+    """Print how many of ``world``'s financial events a crawl sees and the statement table keeps."""
+    from services.replay.disclosures import statement_at
+    from services.replay.store import KeyedFile
+
+    timelines = KeyedFile(world / "financials.jsonl")
+    rows = [json.loads(line) for line in (world / "truth" / "financial_events.jsonl").read_text().splitlines()]
+    effects = json.loads((world / "truth" / "effects.json").read_text())
+    planted = {(p["code"], p["published_at"], p["event"], p["period_type"], p["period"])
+               for day in effects["days"] for p in day["planted"] if p["medium"] == "financial"}
+    published = {(r["code"], r["period_type"], r["period"]) for r in rows if r["kind"] == "new_statement"}
+
+    def seen(r: dict) -> bool:
+        if r["kind"] == "new_statement":
+            return True
+        at = dt.datetime.fromisoformat(r["published_at"][:19])
+        tl = timelines.get(r["code"])
+        cols = [next((c for c in statement_at(tl, t.isoformat())[r["period_type"]] if c["period"] == r["period"]), None)
+                for t in (at - dt.timedelta(seconds=1), at)]
+        return cols[0] != cols[1]
+
+    last: dict = {}
+    for r in rows:
+        r["seen"] = seen(r)
+        r["planted"] = (r["code"], r["published_at"], r["kind"], r["period_type"], r["period"]) in planted
+        if r["seen"] and r["kind"] == "estimate_revision":
+            last[(r["code"], r["period_type"], r["period"])] = r["published_at"]
+    for r in rows:
+        key = (r["code"], r["period_type"], r["period"])
+        r["kept"] = r["kind"] == "new_statement" or (r["seen"] and key not in published and last.get(key) == r["published_at"])
+    out = {}
+    for name, group in (("all", rows), ("planted", [r for r in rows if r["planted"]])):
+        for kind in ("new_statement", "estimate_revision"):
+            g = [r for r in group if r["kind"] == kind]
+            out[f"{name} {kind}"] = {"events": len(g), "seen_by_a_crawl": sum(r["seen"] for r in g),
+                                     "kept_by_the_table": sum(r["kept"] for r in g)}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", type=Path, help="time scoring this world's year instead")
+    parser.add_argument("--visibility", type=Path, help="count this world's financial events a table keeps")
     parser.add_argument("--seeds", type=int, default=20, help="lead worlds per stock medium")
     parser.add_argument("--media", default=",".join(MEDIA), help="stock media to plant, comma-separated")
     parser.add_argument("--same-day-seeds", type=int, default=9)
@@ -144,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.bench:
         return bench(args.bench)
+    if args.visibility:
+        return visibility(args.visibility)
     media = [m for m in args.media.split(",") if m]
     unknown = set(media) - set(MEDIA)
     if unknown:
