@@ -43,8 +43,8 @@ def load_prices(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
 
 
 def load_stocks(conn) -> pd.DataFrame:
-    """code, name, market_cap of every listed stock."""
-    return read_frame(conn, "SELECT code, name, market_cap FROM m_stock", dtype={"code": str})
+    """code, name, market_cap, security_type of every listed security."""
+    return read_frame(conn, "SELECT code, name, market_cap, security_type FROM m_stock", dtype={"code": str})
 
 
 def load_board(conn, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
@@ -183,7 +183,7 @@ def frames_from_truth(folder: Path) -> dict[str, pd.DataFrame]:
     prices = prices.assign(trade_date=pd.to_datetime(prices["trade_date"]),
                            halted=prices["halted"].astype(int))[
         ["code", "trade_date", "open", "close", "volume", "halted"]]
-    stocks = read("stock_listing")[["code", "name", "market_cap"]]
+    stocks = read("stock_listing")[["code", "name", "market_cap", "security_type"]]
     posts = read("board_post")
     board = pd.DataFrame({
         "code": posts["code"],

@@ -34,7 +34,7 @@ MARKET_MEDIA: dict[str, tuple[str, ...]] = {
     "fear_greed": ("fg_move", "fg_extreme"),
     "fx": ("fx_move",),
 }
-CONTROLS = ("lag_r", "lag_abs_r", "lag_volatility", "lag_abnormal_volume", "log_size")
+CONTROLS = ("lag_r", "lag_abs_r", "lag_volatility", "lag_abnormal_volume", "log_size", "is_stock")
 MARKET_CONTROLS = ("lag_big_movers", "lag_dispersion")
 
 SECTION_WEIGHT = {"eco": 1.0, "all": 1.0, "its": 0.6, "soc": 0.4, "int": 0.4, "pol": 0.3,
@@ -283,8 +283,10 @@ def financial_features(events: pd.DataFrame, days: np.ndarray, codes: np.ndarray
 def controls(pm: dict[str, np.ndarray], stocks: pd.DataFrame) -> dict[str, np.ndarray]:
     """lag_r, lag_abs_r (yesterday's open->close), lag_volatility (std of r over the previous 20
     days: how often a stock is among the movers by its nature, e.g. an ETF against a small cap),
-    lag_abnormal_volume (yesterday's log volume minus its 20-day median) and log_size (market cap
-    scaled back by yesterday's close)."""
+    lag_abnormal_volume (yesterday's log volume minus its 20-day median), log_size (market cap
+    scaled back by yesterday's close) and is_stock (1 for an operating company, 0 for an ETF and
+    other listed products: only companies publish statements or get named in news, so without it
+    those media stand for "is a company"; 1 everywhere when the security type is unknown)."""
     r = np.nan_to_num(pm["r"])
     lag_r = np.vstack([np.zeros((1, r.shape[1])), r[:-1]])
     vol = pd.DataFrame(pm["r"]).rolling(MEDIAN_DAYS, min_periods=5).std().shift(1).to_numpy()
@@ -300,8 +302,11 @@ def controls(pm: dict[str, np.ndarray], stocks: pd.DataFrame) -> dict[str, np.nd
     lag_size = np.vstack([size[:1], size[:-1]])
     fill = np.nanmedian(lag_size) if np.isfinite(lag_size).any() else 0.0
     lag_size = np.where(np.isfinite(lag_size), lag_size, fill)
+    kind = stocks.set_index("code")["security_type"] if "security_type" in stocks else pd.Series(dtype=object)
+    kind = kind.reindex(pm["codes"])
+    is_stock = np.broadcast_to(((kind == "stock") | kind.isna()).to_numpy(dtype=float)[None, :], r.shape)
     return {"lag_r": lag_r, "lag_abs_r": np.abs(lag_r), "lag_volatility": vol, "lag_abnormal_volume": lag_abn,
-            "log_size": lag_size}
+            "log_size": lag_size, "is_stock": is_stock}
 
 
 def build_panel(prices: pd.DataFrame, stocks: pd.DataFrame, board: pd.DataFrame,

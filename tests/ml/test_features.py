@@ -86,3 +86,14 @@ def test_given_a_burst_over_quiet_history_when_computing_abnormal_volume_then_on
     assert abnormal[:5, 0].tolist() == [0.0] * 5                   # too little history
     assert abnormal[24, 0] == 0.0
     assert np.isclose(abnormal[25, 0], np.log(16) - np.log(2))
+
+
+def test_given_a_company_an_etf_and_an_unknown_type_when_building_controls_then_is_stock_marks_companies():
+    from ml.features import controls
+
+    pm = {"codes": np.array(["000001", "000002", "000003"]), "r": np.zeros((2, 3)),
+          "volume": np.ones((2, 3)), "close": np.ones((2, 3))}
+    stocks = pd.DataFrame({"code": ["000001", "000002", "000003"], "market_cap": [1e9, 1e9, 1e9],
+                           "security_type": ["stock", "etf", None]})
+    assert controls(pm, stocks)["is_stock"].tolist() == [[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]]
+    assert controls(pm, stocks.drop(columns="security_type"))["is_stock"].tolist() == [[1.0] * 3] * 2
