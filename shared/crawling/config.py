@@ -147,8 +147,23 @@ def scrapy_settings(settings: Settings, sources: tuple[str, ...], *, browser: bo
         "DOWNLOADER_MIDDLEWARES": {
             "shared.crawling.middleware.BackoffRetryMiddleware": 550,
             "shared.crawling.middleware.ArchiveMiddleware": 950,
+            # not used by these crawlers (no allowed_domains, auth or meta refresh): skip the work
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
         },
-        "SPIDER_MIDDLEWARES": {"shared.crawling.middleware.BookmarkOrderMiddleware": 950},
+        "SPIDER_MIDDLEWARES": {
+            "shared.crawling.middleware.BookmarkOrderMiddleware": 950,
+            # every status reaches the parser (handle_httpstatus_all), each request carries its
+            # source's Referer, and paging has no depth: these would only wrap every element
+            "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
+            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+        },
+        # the pipeline is synchronous and gets one RecordBatch per page: one worker per page, not 100
+        "CONCURRENT_ITEMS": 1,
         "ITEM_PIPELINES": {"shared.crawling.pipeline.KafkaPipeline": 300},
         "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None},
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

@@ -14,6 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
+class RecordBatch:
+    """The records of one callback output, handed to the pipeline as one Scrapy item: Scrapy's
+    per-item machinery (tasks, signals, the middleware chain) then runs once per page, not once
+    per record."""
+
+    __slots__ = ("records",)
+
+    def __init__(self, records: list):
+        self.records = records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
 class DeliveryLedger:
     """Batches of records (one per callback output) and the bookmarks waiting on them."""
 

@@ -14,6 +14,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from shared.crawling.archive import Archive
 from shared.crawling.config import CrawlConfig
+from shared.crawling.ledger import RecordBatch
 from shared.records import Record
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,10 @@ class ArchiveMiddleware:
 
 
 class BookmarkOrderMiddleware:
-    """Opens a :class:`~shared.crawling.ledger.DeliveryLedger` batch per callback output, counts
-    its records and attaches the bookmarks the callback set, so that the pipeline writes a
-    bookmark only after the records it covers were published."""
+    """Hands a callback's records to the pipeline as one :class:`RecordBatch`, and opens a
+    :class:`~shared.crawling.ledger.DeliveryLedger` batch per callback output with the bookmarks
+    the callback set, so that the pipeline writes a bookmark only after the records it covers
+    were published."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -137,7 +139,8 @@ class BookmarkOrderMiddleware:
         track = _Tracking(spider or self.crawler.spider)
         try:
             for element in result:
-                yield track.element(element)
+                yield from track.element(element)
+            yield from track.end()
         finally:
             track.close()
 
@@ -145,33 +148,51 @@ class BookmarkOrderMiddleware:
         track = _Tracking(spider or self.crawler.spider)
         try:
             async for element in result:
-                yield track.element(element)
+                for out in track.element(element):
+                    yield out
+            for out in track.end():
+                yield out
         finally:
             track.close()
 
 
 class _Tracking:
-    """One callback output's batch in the spider's ledger."""
+    """One callback output: its records gathered into one :class:`RecordBatch` (sent before any
+    request that follows them, and at the end), and its batch in the spider's ledger."""
 
     def __init__(self, spider):
         self.ledger = getattr(spider, "ledger", None)
         self.bookmarks = getattr(spider, "bookmarks", None)
+        self.records: list[Record] = []
         if self.ledger is None or self.bookmarks is None:
             self.ledger = None
         else:
             self.batch = self.ledger.open()
 
     def element(self, element):
-        if self.ledger is not None:
-            # whatever the callback set while producing ``element`` waits for this batch
-            if self.bookmarks.unwritten:
-                self.ledger.attach(self.batch, self.bookmarks.take_unwritten())
-            if isinstance(element, Record):
-                self.ledger.add(self.batch, element)
-        return element
+        self._attach()  # whatever the callback set while producing ``element`` waits for this batch
+        if isinstance(element, Record):
+            self.records.append(element)
+            return
+        yield from self._records()
+        yield element
+
+    def end(self):
+        self._attach()
+        yield from self._records()
+
+    def _records(self):
+        if self.records:
+            batch, self.records = RecordBatch(self.records), []
+            if self.ledger is not None:
+                self.ledger.add(self.batch, batch)
+            yield batch
+
+    def _attach(self) -> None:
+        if self.ledger is not None and self.bookmarks.unwritten:
+            self.ledger.attach(self.batch, self.bookmarks.take_unwritten())
 
     def close(self) -> None:
         if self.ledger is not None:
-            if self.bookmarks.unwritten:  # set after the last element
-                self.ledger.attach(self.batch, self.bookmarks.take_unwritten())
+            self._attach()
             self.ledger.close(self.batch)

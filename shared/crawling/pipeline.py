@@ -10,7 +10,7 @@ import time
 
 from shared.crawling.bookmarks import send_bookmarks
 from shared.crawling.envelopes import RecordSender
-from shared.crawling.ledger import DeliveryLedger
+from shared.crawling.ledger import DeliveryLedger, RecordBatch
 from shared.records import UTC, CrawlRun, Record
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,16 @@ class KafkaPipeline:
         self.last_checkpoint = time.monotonic()
 
     def process_item(self, item, spider=None):
-        if not isinstance(item, Record):
+        if isinstance(item, RecordBatch):
+            send = self.sender.send
+            for record in item.records:
+                send(record)
+            self.records += len(item.records)
+        elif isinstance(item, Record):
+            self.sender.send(item)
+            self.records += 1
+        else:
             raise TypeError(f"crawlers yield contract records, got {type(item).__name__}")
-        self.sender.send(item)
-        self.records += 1
         self.ledger.handed_over(item)
         return item
 

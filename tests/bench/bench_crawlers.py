@@ -76,8 +76,8 @@ def main() -> int:
     server = Served(["--world", str(work / "world")], env={"REPLAY_KOREAEXIM_AUTHKEY": "crawl-test-key"})
     try:
         env = crawl_env(settings, server.base, work / "archive", CRAWL_TIMEOUT="30")
-        baseline = scrapy_bench()
-        print(f"scrapy bench: {baseline:.0f} pages/s")
+        bench_before = scrapy_bench()
+        print(f"scrapy bench (before the crawls): {bench_before:.0f} pages/s")
         before = (LAST - dt.timedelta(days=1)).isoformat()
         days = ("--from", FIRST.isoformat(), "--to", before)
         plan = [("stockcode", ()), ("stockreport", days), ("stockdebate", days), ("financialreport", ()),
@@ -88,8 +88,13 @@ def main() -> int:
             run = last_run(settings, service)
             took = (dt.datetime.fromisoformat(run["finished_at"]) - dt.datetime.fromisoformat(run["started_at"])).total_seconds()
             rows.append((service, code, run["pages"], took, run["pages"] / took, rss))
-            print(f"{service:16} exit={code} pages={run['pages']:5d} crawl={took:6.2f}s "
-                  f"{run['pages'] / took:7.1f} pages/s ({run['pages'] / took / baseline:.2f}x bench) rss={rss} MB")
+        # The machine is shared: scrapy bench before and after the crawls, their mean is the baseline.
+        bench_after = scrapy_bench()
+        baseline = (bench_before + bench_after) / 2
+        print(f"scrapy bench (after the crawls): {bench_after:.0f} pages/s; baseline {baseline:.0f} pages/s")
+        for service, code, pages, took, rate, rss in rows:
+            print(f"{service:16} exit={code} pages={pages:5d} crawl={took:6.2f}s "
+                  f"{rate:7.1f} pages/s ({rate / baseline:.2f}x bench) rss={rss} MB")
 
         # Incremental daily run for the last day. The board gets bookmarks as a daily run left them
         # the day before (the newest post before LAST), so only LAST's posts are new.
@@ -104,12 +109,15 @@ def main() -> int:
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
         for code in codes:
             producer.send(topic_for(BOOKMARKS, prefix), key=f"stockdebate:{code}".encode(),
-                          value=orjson.dumps({"newest": str(older.get(code, 0))}))
+                          value=orjson.dumps({"newest": str(older.get(code, 0)), "since": FIRST.isoformat()}))
         producer.flush()
         producer.close()
         day = LAST.isoformat()
         daily = [("stockreport", ("--from", day, "--to", day), None),
-                 ("stockdebate", (), sum(max(1, math.ceil(new_posts[c] / 100)) for c in codes)),
+                 # one page per board (+ one per further 100 new posts), and the reactions of the
+                 # new posts, 100 per request across boards
+                 ("stockdebate", (), sum(max(1, math.ceil(new_posts[c] / 100)) for c in codes)
+                  + math.ceil(sum(new_posts.values()) / 100)),
                  ("news", ("--date", day), None), ("fx", ("--date", day), None),
                  ("fear-greed", ("--date", day), None)]
         print("\nincremental daily run (last day):")
