@@ -3,7 +3,8 @@
 Reads ``ARCHIVE_DIR`` (folder or ``s3://`` prefix), runs each archived response's parser again
 and publishes what it yields, then one ``crawl_run`` record (service ``reparse``). Refused pages
 are counted, not fatal. Records are upserts downstream, so reparsing twice is harmless; note that
-a page yields all its records, also those a crawl's date window had left out.
+a page yields all its records, also those a crawl's date window had left out, except board
+posts: they are published only with the view/like counts of an archived reactions answer.
 """
 from __future__ import annotations
 
@@ -15,6 +16,32 @@ import sys
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
+REACTIONS = "naver-discussion-reactions"
+
+
+def _reactions(archive, services, first, last) -> dict:
+    """post id -> counts, from every archived reactions answer (the latest fetch wins)."""
+    from shared.parsers import ParseError, Response, parse
+    found: dict = {}
+    for item in sorted((i for i in archive.read(services, first, last) if i.parser == REACTIONS),
+                       key=lambda i: i.fetched_at):
+        try:
+            rows = parse(REACTIONS, Response(body=item.body, url=item.url, headers=item.headers, status=item.status))
+        except ParseError:
+            continue
+        found.update({r.post_id: r for r in rows})
+    return found
+
+
+def _with_counts(record, counts: dict):
+    """A board post with its archived counts (None when there are none); other records as they are."""
+    from shared.records import BoardPost
+    if not isinstance(record, BoardPost):
+        return record
+    found = counts.get(record.post_id)
+    if found is None:
+        return None
+    return record.model_copy(update={"views": found.views, "likes": found.likes, "dislikes": found.dislikes})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
     publishers: dict[str, Publisher] = {}
     pages = records = errors = skipped = 0
     try:
+        # Board posts get their view/like counts from the archived reactions answers, as in a crawl.
+        counts = _reactions(archive, args.service, first, last)
         for item in archive.read(args.service, first, last):
+            if item.parser == REACTIONS:
+                continue  # merged into the board posts above, never published on its own
             if not item.parser or (args.parser and item.parser != args.parser):
                 skipped += 1
                 continue
@@ -51,6 +82,11 @@ def run(args: argparse.Namespace) -> int:
                 errors += 1
                 log.warning("archived page refused", extra={"url": item.url, "error": str(err)})
                 continue
+            # A board post without archived counts was outside the crawl's window: its list counts
+            # read 0, publishing it would overwrite the real ones downstream.
+            merged = [_with_counts(r, counts) for r in found]
+            found = [r for r in merged if r is not None]
+            skipped += len(merged) - len(found)
             pages += 1
             records += len(found)
             if args.dry_run:

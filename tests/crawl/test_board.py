@@ -58,3 +58,21 @@ def test_given_two_shards_when_the_board_is_crawled_by_each_then_they_split_the_
 def test_given_a_bad_shard_when_crawl_is_called_then_argparse_names_the_form(env_for):
     done = crawl(env_for(), "stockdebate", "--shard", "2/2")
     assert done.code == 2 and "--shard '2/2' is not i/N with 0 <= i < N" in done.stderr
+
+
+def test_given_an_archived_board_crawl_when_reparsed_then_the_posts_carry_the_archived_reactions_counts(
+        settings, crawl_world, env_for):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = env_for()
+    assert crawl(env, "stockdebate", "--from", LAST.isoformat(), "--codes",
+                 ",".join(sorted(r["code"] for r in truth(crawl_world, "stock_listing")))).code == 0
+    crawled = len(read_stream(settings, "board_post"))
+    done = subprocess.run([sys.executable, "-m", "shared.cli", "reparse", "--service", "stockdebate"], env=env,
+                          capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=60)
+    assert done.returncode == 0, done.stderr[-1500:]
+    again = {e["record"]["post_id"]: e["record"] for e in read_stream(settings, "board_post")[crawled:]}
+    want = {p["post_id"]: p for p in truth(crawl_world, "board_post") if p["post_id"] in again}
+    assert again and again == want  # views and likes too, though the list pages carry none
