@@ -94,7 +94,10 @@ def _env_example() -> set[str]:
 
 def _variables_read_by_code() -> set[str]:
     """Settings fields plus every os.environ / getenv name in the code."""
+    from shared.crawling.config import CrawlEnv
+
     names = {field.upper() for field in Settings.model_fields}
+    names |= {f"CRAWL_{field.upper()}" for field in CrawlEnv.model_fields}
     pattern = re.compile(r"""(?:os\.environ\.get|os\.getenv|os\.environ\[)\(?\s*["']([A-Z][A-Z_0-9]+)["']""")
     for folder in ("shared", "services", "ml"):
         for path in (ROOT / folder).rglob("*.py"):
