@@ -135,14 +135,17 @@ def parse_market_value(response: Response) -> list[StockListing]:
     data = _market_value_body(response)
     rows = []
     for index, row in enumerate(data["stocks"]):
-        if "itemCode" not in row or "stockName" not in row or "stockEndType" not in row:
+        try:
+            code, name, end_type = row["itemCode"], row["stockName"], row["stockEndType"]
+        except (KeyError, TypeError):
+            if not isinstance(row, dict):
+                raise Refusal(f"stock {index} is not an object: changed layout") from None
             missing = [k for k in ("itemCode", "stockName", "stockEndType") if k not in row]
-            raise Refusal(f"stock {index} lacks {', '.join(missing)}: changed layout")
+            raise Refusal(f"stock {index} lacks {', '.join(missing)}: changed layout") from None
         cap = row.get("marketValueRaw")
         rows.append({
-            "code": str(row["itemCode"]), "name": str(row["stockName"]), "market": market,
-            "security_type": str(row["stockEndType"]).lower(),
-            "market_cap": integer(cap, what="marketValueRaw") if cap is not None else None,
+            "code": str(code), "name": str(name), "market": market, "security_type": str(end_type).lower(),
+            "market_cap": None if cap is None else integer(cap, what="marketValueRaw"),
         })
     return contract_records(StockListing, rows)
 

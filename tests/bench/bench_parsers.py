@@ -3,7 +3,10 @@ lxml/json extraction of the same fields (no validation, no refusal checks) in th
 
     .venv/bin/python tests/bench/bench_parsers.py [--seconds 0.3] [--rounds 5] [--only naver-finance]
 
-Prints a Markdown table; ratio = parser pages/s / baseline pages/s (goal >= 0.8).
+Prints a Markdown table; ratio = parser pages/s / baseline pages/s (goal >= 0.8). The baselines
+decode JSON with the standard library's ``json`` (the issue's "lxml/json"); ``--baseline-json
+orjson`` gives them the parsers' own decoder instead, to show how much of a JSON parser's ratio is
+the faster decoder.
 """
 from __future__ import annotations
 
@@ -14,9 +17,14 @@ import re
 import time
 from pathlib import Path
 
+import orjson
 from lxml import html
 
 from shared.parsers import Response, parse
+from shared.parsers.naver_stock import FINANCE_ROWS  # the title -> (metric, unit) table, data only
+
+#: the baselines' JSON decoder (``--baseline-json``)
+loads = json.loads
 
 FIXTURES = Path(__file__).resolve().parents[1] / "parsers" / "fixtures"
 
@@ -30,36 +38,42 @@ def base_chart(body: bytes, url: str):
     code = url.split("/item/")[1].split("/")[0]
     return [dict(code=code, trade_date=dt.datetime.strptime(r["localDate"], "%Y%m%d").date(), open=r["openPrice"],
                  high=r["highPrice"], low=r["lowPrice"], close=r["closePrice"], volume=r["accumulatedTradingVolume"],
-                 foreign_ratio=r.get("foreignRetentionRate")) for r in json.loads(body)]
+                 foreign_ratio=r.get("foreignRetentionRate")) for r in loads(body)]
 
 
 def base_discussion(body: bytes, url: str):
     return [dict(code=p["itemCode"], post_id=p["id"], posted_at=dt.datetime.fromisoformat(p["writtenAt"]), title=p["title"],
                  body=p["contentSwReplacedButImg"], author=p["writer"]["nickname"], likes=p["recommendCount"],
                  dislikes=p["notRecommendCount"], comment_count=p["commentCount"], hidden=not p["isCleanbotPassed"],
-                 reply_depth=p["replyDepth"]) for p in json.loads(body)["posts"]]
+                 reply_depth=p["replyDepth"]) for p in loads(body)["posts"]]
 
 
 def base_market_value(body: bytes, url: str):
-    return [dict(code=s["itemCode"], name=s["stockName"], security_type=s["stockEndType"], market_cap=int(s["marketValueRaw"]))
-            for s in json.loads(body)["stocks"]]
+    market = url.split("/marketValue/")[1].split("?")[0]
+    return [dict(code=s["itemCode"], name=s["stockName"], market=market, security_type=s["stockEndType"],
+                 market_cap=int(s["marketValueRaw"])) for s in loads(body)["stocks"]]
 
 
 def base_integration(body: bytes, url: str):
-    data = json.loads(body)
+    data = loads(body)
     values = {i["code"]: num(i["value"]) for i in data["totalInfos"] if i["code"] in ("per", "eps", "pbr", "bps", "dividendYieldRatio", "foreignRate")}
     return [dict(code=data["itemCode"], sector_code=data["industryCode"]), dict(as_of=data["dealTrendInfos"][0]["bizdate"], **values)]
 
 
 def base_finance(body: bytes, url: str):
-    info = json.loads(body)["financeInfo"]
-    keys = [t["key"] for t in info["trTitleList"]]
-    return [(row["title"], k, num(row["columns"][k]["value"])) for row in info["rowList"] for k in keys]
+    code, period_type = url.split("/stock/")[1].split("?")[0].split("/finance/")
+    info = loads(body)["financeInfo"]
+    periods = [(t["key"], t["key"][:4] + "-" + t["key"][4:], t["isConsensus"] == "Y") for t in info["trTitleList"]]
+    return [(code, period, period_type, estimate, metric_unit[0], num(row["columns"][key]["value"]), metric_unit[1])
+            for row in info["rowList"] if (metric_unit := FINANCE_ROWS.get(row["title"]))
+            for key, period, estimate in periods]
 
 
 def base_industry(body: bytes, url: str):
-    data = json.loads(body)
-    return [(str(s["itemCode"]), str(data["groupInfo"]["no"])) for s in data["stocks"]]
+    data = loads(body)
+    group = data["groupInfo"]
+    number = str(group["no"])
+    return [(number, group["name"])] + [(str(s["itemCode"]), number) for s in data["stocks"]]
 
 
 def base_sise_day(body: bytes, url: str):
@@ -122,7 +136,7 @@ def base_nate(body: bytes, url: str):
 
 
 def base_cnn(body: bytes, url: str):
-    data = json.loads(body)
+    data = loads(body)
     days = {}
     for p in data["fear_and_greed_historical"]["data"]:
         days[dt.datetime.fromtimestamp(p["x"] / 1000, dt.timezone.utc).date()] = (p["y"], p["rating"])
@@ -139,7 +153,7 @@ def base_cnn_page(body: bytes, url: str):
 def base_fx(body: bytes, url: str):
     date = dt.datetime.strptime(re.search(r"searchdate=(\d{8})", url).group(1), "%Y%m%d").date()
     return [dict(date=date, cur=r["cur_unit"][:3], unit=100 if "(100)" in r["cur_unit"] else 1, base=num(r["deal_bas_r"]),
-                 ttb=num(r["ttb"]), tts=num(r["tts"]), name=r["cur_nm"]) for r in json.loads(body)]
+                 ttb=num(r["ttb"]), tts=num(r["tts"]), name=r["cur_nm"]) for r in loads(body)]
 
 
 #: (fixture case, baseline, what the bytes are)
@@ -193,7 +207,11 @@ def main() -> None:
     options.add_argument("--seconds", type=float, default=0.3, help="length of one timed run")
     options.add_argument("--rounds", type=int, default=5, help="interleaved timed runs per side (best counts)")
     options.add_argument("--only", default="", help="run only the cases whose name contains this text")
+    options.add_argument("--baseline-json", choices=("json", "orjson"), default="json",
+                         help="the baselines' JSON decoder (default: the standard library's)")
     args = options.parse_args()
+    global loads
+    loads = orjson.loads if args.baseline_json == "orjson" else json.loads
     print("| parser | fixture (bytes) | records | parser pages/s | baseline pages/s | ratio |")
     print("|---|---|---:|---:|---:|---:|")
     for case, baseline, kind in CASES:
