@@ -19,7 +19,7 @@ EXPECTED_CRONS = {
     "Stockcode": "cron(30 7 ? * MON-FRI *)",        # 07:30 weekdays
     "Stockreport": "cron(10 16 ? * MON-FRI *)",     # 16:10 weekdays
     "Stockdebate": "cron(0 * * * ? *)",             # hourly
-    "Financialreport": "cron(0 6 ? * MON *)",       # 06:00 Mondays
+    "Financialreport": "cron(10 18 ? * MON-FRI *)",  # 18:10 weekdays
     "News": "cron(50 23 * * ? *)",                  # 23:50 daily
     "FearGreed": "cron(0 7 ? * TUE-SAT *)",         # 07:00 Tuesday-Saturday
     "Fx": "cron(30 11 ? * MON-FRI *)",              # 11:30 weekdays
