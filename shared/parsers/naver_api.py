@@ -7,7 +7,7 @@ import re
 
 from shared.records import BoardPost, DailyPrice, Sector, StockListing, StockSector
 from shared.parsers.base import (
-    Refusal, Response, blank, contract_records, day, integer, kst_datetime, load_json, register, require,
+    Refusal, Response, blank, contract_records, day, integer, kst_datetime, load_json, register,
 )
 
 _CHART_PATH = re.compile(r"/chart/domestic/(item|index)/([0-9A-Za-z]+)/day")
