@@ -68,35 +68,38 @@ def load_news(conn, start: dt.date, end: dt.date) -> pd.DataFrame:
 def load_financial_events(conn, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
     """Financial events stamped in [since, until): code, event_at (UTC), kind.
 
-    Dated from the load timestamps (a crawl sees a change when it is published):
-    ``new_statement``: a period's actual figures, at the earliest time any of its rows became an
-    actual (``loaded_at`` of a row first loaded as an actual, ``updated_at`` of an estimate row the
-    publication turned into an actual: the key holds no ``is_estimate``), later than an hour after
-    the stock's first load (the initial backfill is history, not news). ``estimate_revision``: a
-    consensus period whose content changed after it was first loaded (``updated_at`` >
-    ``loaded_at``), at its last change; the table keeps no history, so earlier revisions of a period
-    and the revisions of a period since published are not seen.
+    Read from the statement history (``if_financial_statement_change``, one row per change of a
+    stored figure, dated by the load that made it: a crawl sees a change when it is published),
+    per period (code, period_type, period) and change time:
+    ``new_statement``: the first time the period has actual rows (an actual inserted, or estimate
+    rows the publication turned into actuals), later than an hour after the stock's first load
+    (the initial backfill is history, not news). ``estimate_revision``: each change time at which
+    estimate rows of a period with no actual rows yet changed (a column's first appearance is not a
+    revision). Revisions that change no stored figure (rounding on the page) are not seen.
     """
     return read_frame(
         conn,
         """
-        WITH first_seen AS (SELECT code, min(loaded_at) AS t0 FROM if_financial_statement GROUP BY code),
-        actual AS (
-            SELECT f.code, min(CASE WHEN f.updated_at > f.loaded_at THEN f.updated_at ELSE f.loaded_at END)
-                   AS event_at
-            FROM if_financial_statement f
-            WHERE NOT f.is_estimate
-            GROUP BY f.code, f.period_type, f.period)
-        SELECT a.code, a.event_at AT TIME ZONE 'UTC' AS event_at, 'new_statement' AS kind
-        FROM actual a JOIN first_seen s USING (code)
-        WHERE a.event_at > s.t0 + interval '1 hour' AND a.event_at >= %s AND a.event_at < %s
-        UNION ALL
-        SELECT code, max(updated_at) AT TIME ZONE 'UTC', 'estimate_revision'
-        FROM if_financial_statement
-        WHERE is_estimate AND updated_at > loaded_at AND updated_at >= %s AND updated_at < %s
-        GROUP BY code, period_type, period
+        WITH moment AS (
+            SELECT code, period_type, period, changed_at,
+                   bool_or(NOT is_estimate) AS actual,
+                   bool_or(is_estimate AND kind = 'update') AS revised
+            FROM if_financial_statement_change
+            WHERE changed_at >= %s AND changed_at < %s
+            GROUP BY code, period_type, period, changed_at)
+        SELECT m.code, m.changed_at AT TIME ZONE 'UTC' AS event_at,
+               CASE WHEN m.actual THEN 'new_statement' ELSE 'estimate_revision' END AS kind
+        FROM moment m
+        WHERE (m.actual OR m.revised)
+          AND NOT EXISTS (  -- the period was published before: a restatement, or a stale estimate row
+              SELECT FROM if_financial_statement_change e
+              WHERE (e.code, e.period_type, e.period) = (m.code, m.period_type, m.period)
+                AND e.changed_at < m.changed_at AND NOT e.is_estimate)
+          AND (NOT m.actual OR m.changed_at > (
+              SELECT min(s.loaded_at) + interval '1 hour' FROM if_financial_statement s WHERE s.code = m.code))
+        ORDER BY 2, 1, 3
         """,
-        (since, until, since, until), dtype={"code": str}, parse_dates=["event_at"])
+        (since, until), dtype={"code": str}, parse_dates=["event_at"])
 
 
 def load_fear_greed(conn, start: dt.date, end: dt.date) -> pd.DataFrame:

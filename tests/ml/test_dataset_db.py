@@ -1,5 +1,5 @@
-"""What the ML worker reads from PostgreSQL: financial events from load timestamps, stock prices
-without index rows."""
+"""What the ML worker reads from PostgreSQL: financial events from the statement history (dated by
+the load timestamps), stock prices without index rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,11 +15,16 @@ T0 = dt.datetime(2025, 3, 3, 12, 0, tzinfo=UTC)          # the first crawl: hist
 
 
 def _insert_statement(cur, code, period, is_estimate, loaded_at, updated_at):
+    """A row loaded at ``loaded_at``; if ``updated_at`` is later, its value changed then (the
+    trigger records both in the history)."""
     cur.execute(
         "INSERT INTO if_financial_statement (code, period_type, period, metric, is_estimate, value, unit,"
         " source, run_id, extracted_at, loaded_at, updated_at)"
         " VALUES (%s, 'quarter', %s, 'revenue', %s, 1, 'KRW_100M', 'test', 'r1', %s, %s, %s)",
-        (code, period, is_estimate, loaded_at, loaded_at, updated_at))
+        (code, period, is_estimate, loaded_at, loaded_at, loaded_at))
+    if updated_at > loaded_at:
+        cur.execute("UPDATE if_financial_statement SET value = 2, updated_at = %s"
+                    " WHERE code = %s AND period = %s", (updated_at, code, period))
 
 
 def test_given_a_backfill_a_new_quarter_and_a_revised_estimate_when_loading_events_then_two_events_come_back(
