@@ -34,6 +34,8 @@ def librdkafka_security_config(settings: Settings | None) -> dict:
     if settings is None or settings.kafka_security_protocol == "PLAINTEXT":
         return {}
     extra: dict = {"security.protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol.endswith("SSL"):
+        extra["ssl.ca.location"] = "probe"  # the system's CA bundle (MSK's are Amazon's public CAs)
     if not settings.kafka_security_protocol.startswith("SASL"):
         return extra
     if settings.kafka_sasl_mechanism == "AWS_MSK_IAM":

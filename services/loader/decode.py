@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from services.loader.tables import SPECS
 from services.loader.writer import DeadLetter, Row
-from shared.records import STREAMS, UtcDatetime
+from shared.records import STREAMS, Record, UtcDatetime
 
 
 class _EnvelopeHead(BaseModel):
@@ -34,6 +34,25 @@ _TYPED = {
 
 # Column values of a record in table order, in one C call.
 _VALUES = {stream: attrgetter(*spec.columns) for stream, spec in SPECS.items()}
+# Whether the envelope's run_id is stored beside the record (crawl_run carries its own).
+_WITH_RUN_ID = {stream: len(spec.provenance) == 3 for stream, spec in SPECS.items()}
+
+
+def _natural_keys():
+    """Per stream, the record's natural key from its key fields in C calls; ``Record.key()``
+    itself where a model defines its own."""
+    keys = {}
+    for stream, model in STREAMS.items():
+        if model.key is not Record.key:
+            keys[stream] = model.key
+        elif len(model.primary_key) == 1:
+            keys[stream] = lambda record, get=attrgetter(model.primary_key[0]): str(get(record))
+        else:
+            keys[stream] = lambda record, get=attrgetter(*model.primary_key): "|".join(map(str, get(record)))
+    return keys
+
+
+_NATURAL_KEY = _natural_keys()
 
 
 def _explain(error: ValidationError) -> str:
@@ -56,7 +75,7 @@ def decode(stream: str, topic: str, partition: int, offset: int, key: bytes | No
 
     model = STREAMS[stream]
     try:
-        envelope = _TYPED[stream].model_validate_json(payload)
+        envelope = _TYPED[stream].__pydantic_validator__.validate_json(payload)
     except ValidationError as exc:
         # Say the most useful thing: not JSON, wrong schema version, or which fields are wrong.
         try:
@@ -73,13 +92,12 @@ def decode(stream: str, topic: str, partition: int, offset: int, key: bytes | No
         return refuse(f"unknown schema_version {envelope.schema_version} for {stream} "
                       f"(this loader knows {model.schema_version})")
     record = envelope.record
-    natural_key = record.key()
+    natural_key = _NATURAL_KEY[stream](record)
     if envelope.key != natural_key or (key_text is not None and key_text != natural_key):
         return refuse(f"key {envelope.key!r} (message key {key_text!r}) does not match the "
                       f"record's natural key {natural_key!r}")
-    spec = SPECS[stream]
     values = _VALUES[stream](record)
-    if len(spec.provenance) == 3:
+    if _WITH_RUN_ID[stream]:
         provenance = (envelope.source, envelope.run_id, envelope.extracted_at)
     else:  # crawl_run carries its own run_id
         provenance = (envelope.source, envelope.extracted_at)

@@ -113,9 +113,12 @@ def copy_text(rows: Sequence[Row], *, seq: bool = True) -> str:
     return "\n".join(map("\t".join, zip(*columns))) + "\n"
 
 
-def _copy_sql(cur, table: str, columns: Sequence[str]) -> str:
-    return sql.SQL("COPY {table} ({cols}) FROM STDIN").format(
-        table=sql.Identifier(table), cols=sql.SQL(", ").join(map(sql.Identifier, columns))).as_string(cur)
+def _copy(cur, table: str, columns: Sequence[str], text: str) -> None:
+    """COPY ``text`` into ``table``. It goes to libpq in one read: psycopg2 takes the GIL for every
+    read, and in 8 KiB reads the writer thread queued behind the decoding thread for each one."""
+    statement = sql.SQL("COPY {table} ({cols}) FROM STDIN").format(
+        table=sql.Identifier(table), cols=sql.SQL(", ").join(map(sql.Identifier, columns)))
+    cur.copy_expert(statement.as_string(cur), io.StringIO(text), size=max(len(text), 8192))
 
 
 def _staging_table(spec: TableSpec) -> str:
@@ -237,7 +240,7 @@ class BatchWriter:
             return False
         cur.execute("SAVEPOINT straight")
         try:
-            cur.copy_expert(_copy_sql(cur, spec.table, spec.all_columns), io.StringIO(copy_text(rows, seq=False)))
+            _copy(cur, spec.table, spec.all_columns, copy_text(rows, seq=False))
         except (psycopg2.DataError, psycopg2.IntegrityError):
             cur.execute("ROLLBACK TO SAVEPOINT straight")
             self._staging_only[spec.stream] = _STRAIGHT_RETRY_AFTER
@@ -247,8 +250,7 @@ class BatchWriter:
 
     def _copy_and_upsert(self, cur, spec: TableSpec, rows: Sequence[Row]) -> int:
         cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(_staging_table(spec))))
-        cur.copy_expert(_copy_sql(cur, _staging_table(spec), ("_seq", *spec.all_columns)),
-                        io.StringIO(copy_text(rows)))
+        _copy(cur, _staging_table(spec), ("_seq", *spec.all_columns), copy_text(rows))
         upsert = _UPSERTS.get(spec.stream)
         if upsert is None:
             upsert = _UPSERTS[spec.stream] = _upsert_sql(spec)
