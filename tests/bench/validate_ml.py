@@ -26,8 +26,11 @@ from ``truth/financial_events.jsonl``) are scored without a database
 Exit code 1 when a check fails.
 
 ``--visibility WORLD`` counts the world's financial events (all, and the planted ones) that a crawl
-can see (a new statement, or a revision that changes a shown figure) and that if_financial_statement
-still holds at the world clock (no history: the last revision of a period not yet published).
+can see (a new statement, or a revision that changes a shown figure), that if_financial_statement
+alone would still hold at the world clock (no history: the last revision of a period not yet
+published), and that ``load_financial_events`` reads back from the statement history after the
+world's statements are loaded into a fresh database at every publication time (the loader's write
+path as the loader role, load timestamps set to the publication time).
 """
 from __future__ import annotations
 
@@ -163,17 +166,83 @@ def visibility(world: Path) -> int:
         r["planted"] = (r["code"], r["published_at"], r["kind"], r["period_type"], r["period"]) in planted
         if r["seen"] and r["kind"] == "estimate_revision":
             last[(r["code"], r["period_type"], r["period"])] = r["published_at"]
+    read = events_read_from_history(world, timelines, rows)
     for r in rows:
         key = (r["code"], r["period_type"], r["period"])
         r["kept"] = r["kind"] == "new_statement" or (r["seen"] and key not in published and last.get(key) == r["published_at"])
+        r["read"] = (r["code"], r["kind"], r["published_at"]) in read
     out = {}
     for name, group in (("all", rows), ("planted", [r for r in rows if r["planted"]])):
         for kind in ("new_statement", "estimate_revision"):
             g = [r for r in group if r["kind"] == kind]
             out[f"{name} {kind}"] = {"events": len(g), "seen_by_a_crawl": sum(r["seen"] for r in g),
-                                     "kept_by_the_table": sum(r["kept"] for r in g)}
+                                     "kept_by_the_table": sum(r["kept"] for r in g),
+                                     "read_from_the_history": sum(r["read"] for r in g)}
+    truth = {(r["code"], r["kind"], r["published_at"]) for r in rows}
+    out["sql events not in the truth file"] = sorted(map(list, read - truth))
     print(json.dumps(out, indent=2))
     return 0
+
+
+def events_read_from_history(world: Path, timelines, rows: list[dict]) -> set[tuple[str, str, str]]:
+    """Load ``world``'s statements into a fresh database as a crawl at the first event (the backfill)
+    and then at every event time (the stocks with an event then) would, and return what
+    ``load_financial_events`` reads back: {(code, kind, published_at KST ISO)}."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg2
+
+    from ml.dataset import load_financial_events
+    from services.loader.writer import write_records
+    from services.replay.disclosures import statement_at
+    from services.replay.truth import statement_records
+    from shared import stack
+
+    def with_db(url: str, db: str) -> str:
+        return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
+
+    kst = dt.timezone(dt.timedelta(hours=9))
+    first = min(r["published_at"][:19] for r in rows)
+    crawls: dict[str, set[str]] = {(dt.datetime.fromisoformat(first) - dt.timedelta(seconds=1)).isoformat():
+                                   set(timelines.index)}
+    for r in rows:
+        crawls.setdefault(r["published_at"][:19], set()).add(r["code"])
+    env, name = stack.urls(), f"mlvis_{uuid.uuid4().hex[:6]}"
+    server = psycopg2.connect(with_db(env["DATABASE_ADMIN_URL"], "postgres"))
+    server.autocommit = True
+    server.cursor().execute(f"CREATE DATABASE {name}")
+    try:
+        stack.migrate(with_db(env["DATABASE_ADMIN_URL"], name))
+        t0 = time.perf_counter()
+        with psycopg2.connect(with_db(env["DATABASE_URL"], name)) as loader, \
+                psycopg2.connect(with_db(env["DATABASE_ADMIN_URL"], name)) as admin:
+            for clock in sorted(crawls):
+                with loader.cursor() as cur:
+                    cur.execute("SELECT now()")
+                    (now,) = cur.fetchone()
+                statements = {code: statement_at(timelines.get(code), clock) for code in sorted(crawls[clock])}
+                write_records(loader, statement_records(statements), source="naver_finance", run_id=clock)
+                loader.commit()
+                stamp = dt.datetime.fromisoformat(clock).replace(tzinfo=kst)
+                with admin.cursor() as cur:  # the load happened at the publication time
+                    cur.execute("UPDATE if_financial_statement SET loaded_at = CASE WHEN loaded_at = %s THEN %s "
+                                "ELSE loaded_at END, updated_at = %s WHERE updated_at = %s", (now, stamp, stamp, now))
+                    cur.execute("UPDATE if_financial_statement_change SET changed_at = %s WHERE changed_at = %s",
+                                (stamp, now))
+                admin.commit()
+        loader.close()
+        admin.close()
+        print(f"loaded {len(crawls)} crawls in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        with psycopg2.connect(with_db(env["ML_DATABASE_URL"], name)) as ml:
+            since = dt.datetime.fromisoformat(first).replace(tzinfo=kst) - dt.timedelta(days=1)
+            events = load_financial_events(ml, since, since + dt.timedelta(days=3660))
+        ml.close()
+    finally:
+        server.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        server.close()
+    at = (events["event_at"] + pd.Timedelta(hours=9)).dt.strftime("%Y-%m-%dT%H:%M:%S+09:00")
+    return set(zip(events["code"], events["kind"], at))
 
 
 def main(argv: list[str] | None = None) -> int:
