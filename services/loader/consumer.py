@@ -72,6 +72,10 @@ class Loader:
             "enable.auto.offset.store": False,
             "auto.offset.reset": "earliest",
             "max.poll.interval.ms": 600_000,
+            # A member killed mid-batch holds its partitions until its session expires: 10 s (as
+            # kafka-python had it), not librdkafka's 45 s, before a restarted loader gets them.
+            "session.timeout.ms": 10_000,
+            "heartbeat.interval.ms": 3_000,
             "fetch.max.bytes": 64 * 1024 * 1024,
             "max.partition.fetch.bytes": 16 * 1024 * 1024,
             "queued.max.messages.kbytes": 64 * 1024,  # prefetch bound: memory stays constant

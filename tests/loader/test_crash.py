@@ -15,8 +15,8 @@ from tests.loader.streams import daily_price, envelope_bytes, produce
 
 pytestmark = pytest.mark.integration
 
-UNIQUE = 120_000
-DUPLICATES = 20_000  # re-sent records (same content, another run): must not double
+UNIQUE = 200_000
+DUPLICATES = 30_000  # re-sent records (same content, another run): must not double
 
 
 def _loader(settings, *args: str) -> subprocess.Popen:
@@ -44,8 +44,14 @@ def test_given_loader_killed_repeatedly_mid_batch_when_restarted_then_every_reco
 
     kills = 0
     for _ in range(5):
+        before = _table_state(settings)[0]
         proc = _loader(settings, "--until-idle")
-        time.sleep(rng.uniform(1.5, 4.0))  # lands inside a batch: COPY, upsert or offset commit
+        # Once this run has loaded something (a restart first waits for the killed member's
+        # session to expire), kill it a moment later: inside a batch (COPY, upsert, offset commit).
+        deadline = time.monotonic() + 60
+        while _table_state(settings)[0] == before and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.6))
         if proc.poll() is not None:
             break  # caught up before we could kill it
         proc.send_signal(signal.SIGKILL)
