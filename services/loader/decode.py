@@ -2,32 +2,19 @@
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import ValidationError, create_model
 
 from services.loader.tables import SPECS
 from services.loader.writer import DeadLetter, Row
-from shared.records import STREAMS, Record, UtcDatetime
+from shared.records import STREAMS, Envelope, Record
 
 
-class _EnvelopeHead(BaseModel):
-    """The envelope without its record: enough to say what is wrong with a message."""
-
-    model_config = ConfigDict(extra="forbid")
-    stream: str
-    schema_version: int
-    key: str
-    source: str
-    run_id: str
-    extracted_at: UtcDatetime
-    record: dict[str, Any]
-
-
-# One typed envelope per stream, so that a single Rust-side validate_json checks everything.
+# One typed envelope per stream (the shared Envelope with its record typed), so that a single
+# Rust-side validate_json checks the envelope and the record together.
 _TYPED = {
-    stream: create_model(f"{model.__name__}Envelope", __base__=_EnvelopeHead, record=(model, ...))
+    stream: create_model(f"{model.__name__}Envelope", __base__=Envelope, record=(model, ...))
     for stream, model in STREAMS.items()
 }
 
