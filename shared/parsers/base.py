@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 from lxml import html as lxml_html
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import SchemaValidator, core_schema
 
 from shared.records import KST, Record
 
@@ -141,9 +142,10 @@ def load_json(response: Response) -> Any:
     inside strings.
     """
     body = response.body
+    first = body[:1]
     # the first non-blank byte is "<" (<!doctype, <html, any markup): HTML, not JSON
     ctype = response.headers.get("content-type")
-    if body[:1] == b"<" or (body[:1].isspace() and body[:512].lstrip()[:1] == b"<") \
+    if first == b"<" or (first.isspace() and body[:512].lstrip()[:1] == b"<") \
             or (ctype and "htm" in ctype.lower() and response.content_type() == "text/html"):
         raise Refusal("HTML where JSON was due", blocked_kind(body))
     try:
@@ -290,7 +292,7 @@ class Parser:
 PARSERS: dict[str, Parser] = {}
 
 
-def _contract_reason(err: Exception, model: type[Record] | None = None) -> str:
+def _contract_reason(err: Exception, model: type[Record] | None = None, head: type[Record] | None = None) -> str:
     """One line naming the record, the field and the value that fail the contract."""
     errors = getattr(err, "errors", None)
     if not callable(errors):
@@ -298,8 +300,14 @@ def _contract_reason(err: Exception, model: type[Record] | None = None) -> str:
     items = errors()[:3]
     title = getattr(err, "title", "record")
     first = items[0].get("loc", ()) if items else ()
-    if model is not None:  # a batch: loc starts with the record's index in the page
-        title = f"{model.__name__} record {first[0]}" if first and isinstance(first[0], int) else model.__name__
+    if model is not None:  # a batch: loc starts with the record's position in the page
+        index = first[0] if first and isinstance(first[0], int) else None
+        if index is None:
+            title = model.__name__
+        elif head is not None:  # position 0 is the head record, position i the model's record i - 1
+            title = f"{head.__name__} record 0" if index == 0 else f"{model.__name__} record {index - 1}"
+        else:
+            title = f"{model.__name__} record {index}"
     parts = []
     for item in items:
         loc = tuple(item.get("loc", ()))
@@ -309,24 +317,37 @@ def _contract_reason(err: Exception, model: type[Record] | None = None) -> str:
     return f"{title} fails the contract: " + "; ".join(parts)
 
 
-#: model -> the core validator of ``list[model]`` (built once; pydantic-core's own entry point skips
+#: model -> the core validator of ``list[model]``; (head, model) -> that of one head record
+#: followed by any number of ``model`` records (built once; pydantic-core's own entry point skips
 #: TypeAdapter's per-call Python overhead)
-_VALIDATORS: dict[type, Any] = {}
+_VALIDATORS: dict[type | tuple[type, type], Any] = {}
 
 
-def contract_records(model: type[R], rows: list[dict[str, Any]]) -> list[R]:
-    """Validate a page's field dicts as ``model`` records in one batched pydantic call.
+def _page_validator(head: type[Record] | None, model: type[Record]) -> Any:
+    if head is None:
+        return TypeAdapter(list[model]).validator
+    return SchemaValidator(core_schema.tuple_schema(
+        [head.__pydantic_core_schema__, model.__pydantic_core_schema__], variadic_item_index=1))
 
-    All or nothing: one invalid row refuses the page, naming the record index, the field and the
-    value. Batching costs about a third of validating record by record (``Model(**row)``).
+
+def contract_records(model: type[R], rows: list[dict[str, Any]], *, head: type[Record] | None = None) -> list:
+    """Validate a page's field dicts as ``model`` records in one batched pydantic call. With
+    ``head``, ``rows[0]`` holds the fields of a ``head`` record that leads the page (e.g. the
+    Sector before its member StockSectors), validated in the same call.
+
+    All or nothing: one invalid row refuses the page, naming the record (its index among the
+    ``model`` records), the field and the value. Batching costs about a third of validating
+    record by record (``Model(**row)``).
     """
-    validator = _VALIDATORS.get(model)
+    validator = _VALIDATORS.get(model if head is None else (head, model))
     if validator is None:
-        validator = _VALIDATORS[model] = TypeAdapter(list[model]).validator
+        validator = _VALIDATORS[model if head is None else (head, model)] = _page_validator(head, model)
     try:
-        return validator.validate_python(rows)
+        if head is None:
+            return validator.validate_python(rows)
+        return list(validator.validate_python(rows))
     except ValidationError as err:
-        raise Refusal(_contract_reason(err, model)) from None
+        raise Refusal(_contract_reason(err, model, head)) from None
 
 
 def register(name: str, streams: tuple[str, ...], description: str):

@@ -187,14 +187,12 @@ def parse_industry(response: Response) -> list[Sector | StockSector]:
     number_ = str(info.get("no") or group)
     if number_ != group:
         raise Refusal(f"groupInfo.no {number_} does not match the URL's group {group}")
-    stocks = data["stocks"]
-    members = []
-    for row in stocks:
+    name = info.get("name")
+    # the group's Sector (when the page names it) leads its members: one batched check of the page
+    records = [{"sector_code": number_, "name": str(name)}] if name else []
+    for index, row in enumerate(data["stocks"]):
         code = row.get("itemCode")
-        if code is None or code == "" or code == [] or code == {}:
-            raise Refusal(f"stock {stocks.index(row)} has no itemCode: changed layout")
-        members.append({"code": str(code), "sector_code": number_})
-    members = contract_records(StockSector, members)
-    if info.get("name"):
-        return contract_records(Sector, [{"sector_code": number_, "name": str(info["name"])}]) + members
-    return members
+        if code.__class__ is not str and blank(code) or code == "":
+            raise Refusal(f"stock {index} has no itemCode: changed layout")
+        records.append({"code": code if code.__class__ is str else str(code), "sector_code": number_})
+    return contract_records(StockSector, records, head=Sector if name else None)

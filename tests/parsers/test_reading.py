@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from shared.parsers.base import Refusal, contract_records, integer, kst_datetime, number
-from shared.records import KST, StockSector
+from shared.records import KST, Sector, StockSector
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -55,3 +55,26 @@ def test_given_valid_rows_when_validated_then_contract_records_in_order():
     records = contract_records(StockSector, [{"code": "0126Z0", "sector_code": "1"},
                                              {"code": "005930", "sector_code": "278"}])
     assert records == [StockSector(code="0126Z0", sector_code="1"), StockSector(code="005930", sector_code="278")]
+
+
+def test_given_head_led_page_when_validated_then_head_first_then_members():
+    records = contract_records(StockSector, [{"sector_code": "278", "name": "반도체와반도체장비"},
+                                             {"code": "005930", "sector_code": "278"}], head=Sector)
+    assert records == [Sector(sector_code="278", name="반도체와반도체장비"),
+                       StockSector(code="005930", sector_code="278")]
+    assert isinstance(records, list)
+
+
+def test_given_head_led_page_with_bad_member_when_validated_then_member_named_by_its_index():
+    rows = [{"sector_code": "278", "name": "반도체"}, {"code": "005930", "sector_code": "278"},
+            {"code": "5930", "sector_code": "278"}]
+    with pytest.raises(Refusal) as caught:
+        contract_records(StockSector, rows, head=Sector)
+    assert caught.value.reason.startswith("StockSector record 1 fails the contract: code: ")
+
+
+def test_given_head_led_page_with_bad_head_when_validated_then_head_named():
+    rows = [{"sector_code": "278", "name": ""}, {"code": "005930", "sector_code": "278"}]
+    with pytest.raises(Refusal) as caught:
+        contract_records(StockSector, rows, head=Sector)
+    assert caught.value.reason.startswith("Sector record 0 fails the contract: name: ")
