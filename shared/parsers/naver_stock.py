@@ -8,7 +8,6 @@ from shared.records import FinancialStatement, StockSector, StockValuation
 from shared.parsers.base import (
     Refusal, Response, contract_records, day, load_json, number, register, require,
 )
-from shared.parsers.fieldwise import FieldwiseContract
 
 _STOCK_PATH = re.compile(r"/api/stock/([0-9A-Za-z]{6})/(integration|finance/(annual|quarter))")
 
@@ -80,31 +79,6 @@ def _finance_row(title: str) -> tuple[str, str] | None:
     return FINANCE_ROWS.get(_row_title(title))
 
 
-#: one valid statement: the fieldwise check's sample, and the record the table's (metric, unit)
-#: pairs are validated in
-_SAMPLE_STATEMENT = {"code": "005930", "period": "2024-12", "period_type": "annual", "is_estimate": False,
-                     "metric": "revenue", "value": 1.0, "unit": "KRW_100M"}
-_STATEMENTS = FieldwiseContract(FinancialStatement, free=("value",), sample=_SAMPLE_STATEMENT)
-_COLUMN_FIELDS = ("code", "period", "period_type", "is_estimate")
-
-
-def _validated_table() -> dict[tuple[str, str], dict] | None:
-    """(metric, unit) of FINANCE_ROWS -> its values validated as a whole FinancialStatement, once;
-    None (so every page is validated in full) if the shortcut does not hold or a pair fails."""
-    if _STATEMENTS.unusable is not None:
-        return None
-    pairs = list(dict.fromkeys(FINANCE_ROWS.values()))
-    try:
-        parts = _STATEMENTS.validated([{**_SAMPLE_STATEMENT, "metric": metric, "unit": unit}
-                                       for metric, unit in pairs], ("metric", "unit"))
-    except Refusal:
-        return None
-    return dict(zip(pairs, parts))
-
-
-_TABLE_PARTS = _validated_table()
-
-
 @register("naver-finance", ("financial_statement",),
           "m.stock.naver.com finance annual/quarter -> financial_statement")
 def parse_finance(response: Response) -> list[FinancialStatement]:
@@ -128,52 +102,25 @@ def parse_finance(response: Response) -> list[FinancialStatement]:
         if not found:
             raise Refusal(f"period key {key!r} is not YYYYMM")
         periods.append((key, f"{found.group(1)}-{found.group(2)}", title.get("isConsensus") == "Y"))
-    table: list[tuple[tuple[str, str], list[float | None]]] = []  # (metric, unit), a value per period
+    rows_out: list[dict] = []
     seen: set[str] = set()
     for row in rows:
         metric_unit = _finance_row(str(row.get("title", "")))
         if metric_unit is None or metric_unit[0] in seen:
             continue  # unknown rows, and variants of a row already read, are skipped
-        seen.add(metric_unit[0])
+        metric, unit = metric_unit
+        seen.add(metric)
         columns = row.get("columns") or {}
-        values = []
-        for key, _, _ in periods:
+        for key, period, estimate in periods:
             cell = columns.get(key)
             raw = cell.get("value") if isinstance(cell, dict) else cell
             try:
-                values.append(number(raw))
+                value = number(raw)
             except Refusal:
                 number(raw, what=f"{row.get('title')} {key}")  # the same refusal, naming the cell
                 raise
-        table.append((metric_unit, values))
+            rows_out.append({"code": code, "period": period, "period_type": period_type, "is_estimate": estimate,
+                             "metric": metric, "unit": unit, "value": value})
     if not seen:
         raise Refusal("none of the known rows (매출액, 영업이익, ...): changed layout")
-    if _TABLE_PARTS is None or not periods:
-        return contract_records(FinancialStatement, _statement_rows(code, period_type, periods, table))
-    # fieldwise: validate the first row's records whole (every column's code, period, kind and
-    # estimate flag); the (metric, unit) pairs were validated at import; values are number()'s floats
-    (metric, unit), first_values = table[0]
-    try:
-        columns = _STATEMENTS.validated(
-            [{"code": code, "period": period, "period_type": period_type, "is_estimate": estimate,
-              "metric": metric, "value": value, "unit": unit}
-             for (_, period, estimate), value in zip(periods, first_values)], _COLUMN_FIELDS)
-    except Refusal:  # refuse exactly as the page validated in full does
-        return contract_records(FinancialStatement, _statement_rows(code, period_type, periods, table))
-    columns = [(column["code"], column["period"], column["period_type"], column["is_estimate"])
-               for column in columns]
-    records = []
-    for metric_unit, values in table:
-        part = _TABLE_PARTS[metric_unit]
-        metric, unit = part["metric"], part["unit"]
-        for (code, period, period_type, estimate), value in zip(columns, values):
-            records.append({"code": code, "period": period, "period_type": period_type,
-                            "is_estimate": estimate, "metric": metric, "value": value, "unit": unit})
-    return _STATEMENTS.records(records)
-
-
-def _statement_rows(code: str, period_type: str, periods: list, table: list) -> list[dict]:
-    """The page's records as plain field dicts, row by row, for full validation."""
-    return [{"code": code, "period": period, "period_type": period_type, "is_estimate": estimate,
-             "metric": metric, "value": value, "unit": unit}
-            for (metric, unit), values in table for (_, period, estimate), value in zip(periods, values)]
+    return contract_records(FinancialStatement, rows_out)
