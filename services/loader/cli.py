@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-seconds", type=float, default=1.0,
                         help="longest wait to fill a batch before writing what came")
     parser.add_argument("--group-id", default=GROUP_ID)
+    parser.add_argument("--decoders", type=int, default=None,
+                        help="decoder processes that validate batches (default: one per core; 0 decodes "
+                             "in-process, best on a single core)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(200_000, 50, 100)
     loader = Loader(get_settings(), batch_size=args.batch_size, batch_seconds=args.batch_seconds,
-                    group_id=args.group_id)
+                    group_id=args.group_id, decoders=args.decoders)
     loader.install_signal_handlers()
     stats = loader.run(until_idle=args.until_idle, idle_seconds=args.idle_seconds)
     print(orjson.dumps({"batches": stats.batches, "messages": stats.messages,

@@ -1,13 +1,19 @@
 """The loader's loop: poll a batch, validate, write it in one transaction, commit the database,
-then commit the Kafka offsets. A crash anywhere replays at most the batch in hand, and the upsert
-makes a replay change nothing: every record ends in its table exactly once."""
+then commit the Kafka offsets. A crash anywhere replays at most the batches in hand, and the upsert
+makes a replay change nothing: every record ends in its table exactly once.
+
+Validation is the loader's heaviest work and pure Python, so it runs in decoder processes (one
+GIL each) while this process fetches and a thread writes; batches still reach the database, and
+their offsets Kafka, strictly in the order they were polled."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import signal
 import time
-from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import defaultdict, deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -15,8 +21,8 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from tenacity import (before_sleep_log, retry, retry_if_exception_type, stop_after_attempt,
                       wait_exponential, wait_random)
 
-from services.loader.decode import decode
-from services.loader.writer import BatchWriter, DeadLetter, Row
+from services.loader.decode import Decoded, Packed, decode_batch, start_decoder
+from services.loader.writer import BatchWriter, DeadLetter
 from shared.broker import librdkafka_security_config, make_producer
 from shared.records import STREAMS
 from shared.settings import Settings
@@ -32,12 +38,20 @@ Partition = tuple[str, int]  # (topic, partition): cheaper per message than a To
 
 @dataclass
 class Batch:
-    """One poll's worth of messages, validated: rows per stream, dead letters, last offsets."""
+    """One poll's worth of messages on its way: being decoded, then written, then committed."""
 
-    rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    messages: list[Message]
+    decoded: Future            # of a Decoded: the valid rows per stream in COPY text, the refused
+    streams: list[str]         # the stream of each message
+    offsets: dict[Partition, int]  # the last offset of each partition in the batch
     dead: list[DeadLetter] = field(default_factory=list)
-    offsets: dict[Partition, int] = field(default_factory=dict)
-    messages: int = 0
+    rows: dict[str, int] = field(default_factory=dict)  # stream -> valid rows
+
+
+def default_decoders() -> int:
+    """One decoder process per core the loader may use; none (decode in-process) on one core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cores < 2 else min(cores, 8)
 
 
 @dataclass
@@ -55,10 +69,11 @@ class Loader:
     batch in hand, commits it and returns."""
 
     def __init__(self, settings: Settings, *, batch_size: int = 20_000, batch_seconds: float = 1.0,
-                 group_id: str = GROUP_ID, streams: list[str] | None = None):
+                 group_id: str = GROUP_ID, streams: list[str] | None = None, decoders: int | None = None):
         self.settings = settings
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
+        self.decoders = default_decoders() if decoders is None else decoders
         self.streams = streams or list(STREAMS)
         self.topic_stream = {topic_for(s, settings.kafka_topic_prefix): s for s in self.streams}
         self.dead_letter_topic = topic_for(DEAD_LETTER, settings.kafka_topic_prefix)
@@ -76,9 +91,11 @@ class Loader:
             # kafka-python had it), not librdkafka's 45 s, before a restarted loader gets them.
             "session.timeout.ms": 10_000,
             "heartbeat.interval.ms": 3_000,
-            "fetch.max.bytes": 64 * 1024 * 1024,
-            "max.partition.fetch.bytes": 16 * 1024 * 1024,
-            "queued.max.messages.kbytes": 64 * 1024,  # prefetch bound: memory stays constant
+            # Prefetch bounded to about one 50,000-message batch: memory stays constant however
+            # far behind the loader is, and the fetcher still keeps ahead of the decoders.
+            "fetch.max.bytes": 16 * 1024 * 1024,
+            "max.partition.fetch.bytes": 4 * 1024 * 1024,
+            "queued.max.messages.kbytes": 16 * 1024,
             "logger": log,
             **librdkafka_security_config(settings),
         })
@@ -129,35 +146,58 @@ class Loader:
     def run(self, *, until_idle: bool = False, idle_seconds: float = 3.0) -> LoadStats:
         """Load until stopped, or (``until_idle``) until every partition is caught up.
 
-        Two batches are in flight at most: while a thread writes batch k to PostgreSQL (where
-        psycopg2 releases the GIL), this thread polls and validates batch k+1. Batch k's offsets
-        are committed only after its database commit, before batch k+1 is handed over."""
+        Batches form a queue: the decoders validate the next ones while one thread writes the
+        oldest to PostgreSQL (where psycopg2 releases the GIL). A batch's offsets are committed only
+        after its database commit, and in polling order."""
         self._connect()
         idle_since = time.monotonic()
-        pending: Future | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer") as db:
+        in_flight: deque[Future] = deque()  # batches written (or to be) in this order
+        depth = max(1, self.decoders)       # batches in hand beyond the one being written
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer") as db, \
+                self._decoder_pool() as decoders:
             try:
                 while not self._stopping:
                     messages = self._poll_batch()
                     if messages:
-                        batch = self._decode(messages)
-                        if pending is not None:
-                            self._finish(pending.result())
-                        pending = db.submit(self._write, batch)
+                        batch = self._submit(decoders, messages)
+                        in_flight.append(db.submit(self._write, batch))
+                        while len(in_flight) > depth or (in_flight and in_flight[0].done()):
+                            self._finish(in_flight.popleft().result())
                         idle_since = time.monotonic()
                         continue
-                    if pending is not None:
-                        self._finish(pending.result())
-                        pending = None
-                    elif self._uncommitted:
+                    while in_flight:
+                        self._finish(in_flight.popleft().result())
+                    if self._uncommitted:
                         self._commit_offsets()
                     if until_idle and time.monotonic() - idle_since >= idle_seconds and self._caught_up():
                         break
-                if pending is not None:
-                    self._finish(pending.result())
+                while in_flight:
+                    self._finish(in_flight.popleft().result())
             finally:
                 self.close()
         return self.stats
+
+    def _decoder_pool(self) -> Executor:
+        """The decoder processes, started now (while the group join is under way): spawned, not
+        forked, as librdkafka's threads are running; they leave SIGINT/SIGTERM to this process."""
+        if not self.decoders:
+            return _InProcess()
+        pool = ProcessPoolExecutor(self.decoders, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=start_decoder)
+        for _ in range(self.decoders):
+            pool.submit(int)
+        return pool
+
+    def _submit(self, decoders: Executor, messages: list[Message]) -> Batch:
+        keys = [m.key() for m in messages]
+        values = [m.value() for m in messages]
+        topics = [m.topic() for m in messages]
+        streams = list(map(self.topic_stream.__getitem__, topics))
+        # a partition's messages come in offset order: the last one of each stays
+        offsets = {(topic, m.partition()): m.offset() for topic, m in zip(topics, messages)}
+        if not isinstance(decoders, _InProcess):  # one copy across the process boundary
+            keys, values = Packed(keys), Packed(values)
+        return Batch(messages, decoders.submit(decode_batch, streams, keys, values), streams, offsets)
 
     def _poll_batch(self) -> list[Message]:
         batch: list[Message] = []
@@ -222,21 +262,6 @@ class Loader:
                 raise
             log.warning("offset commit refused (a rebalance?); will retry", extra={"error": str(error)})
 
-    def _decode(self, messages: list[Message]) -> "Batch":
-        batch = Batch()
-        offsets = batch.offsets
-        for m in messages:
-            topic, partition, offset = m.topic(), m.partition(), m.offset()
-            stream = self.topic_stream[topic]
-            item = decode(stream, topic, partition, offset, m.key(), m.value())
-            if type(item) is Row:
-                batch.rows[stream].append(item)
-            else:
-                batch.dead.append(item)
-            offsets[topic, partition] = offset  # a partition's messages come in offset order
-        batch.messages = len(messages)
-        return batch
-
     def _finish(self, batch: "Batch") -> None:
         """After the database commit: dead letters to their topic, then the offsets."""
         if batch.dead:
@@ -245,40 +270,57 @@ class Loader:
             self._uncommitted[tp] = max(self._uncommitted.get(tp, -1), offset)
         self._commit_offsets()
         self.stats.batches += 1
-        self.stats.messages += batch.messages
+        self.stats.messages += len(batch.messages)
         self.stats.dead += len(batch.dead)
         for letter in batch.dead:
             log.warning("dead letter", extra={"stream": letter.stream, "key": letter.key,
                                               "reason": letter.reason, "topic": letter.topic,
                                               "offset": letter.offset})
-        log.info("batch loaded", extra={"messages": batch.messages, "dead": len(batch.dead),
-                                        "streams": {s: len(r) for s, r in batch.rows.items()}})
+        log.info("batch loaded", extra={"messages": len(batch.messages), "dead": len(batch.dead),
+                                        "streams": batch.rows})
 
     @retry(retry=retry_if_exception_type(_TRANSIENT_DB), wait=wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5),
            stop=stop_after_attempt(12), reraise=True, before_sleep=before_sleep_log(log, logging.WARNING))
     def _write(self, batch: "Batch") -> "Batch":
         """One transaction for the whole batch; rows the database refuses join the dead letters."""
+        decoded: Decoded = batch.decoded.result()
+        batch.dead = [self._dead_letter(batch, index, reason) for index, reason in decoded.refused]
+        written, unchanged, refused = self._write_decoded(decoded, batch)
+        self.stats.written += written
+        self.stats.unchanged += unchanged
+        batch.rows = {stream: len(rows) for stream, rows in decoded.rows.items()}
+        for stream, count in batch.rows.items():
+            self.stats.per_stream[stream] += count
+        batch.dead += refused
+        return batch
+
+    @retry(retry=retry_if_exception_type(_TRANSIENT_DB), wait=wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5),
+           stop=stop_after_attempt(12), reraise=True, before_sleep=before_sleep_log(log, logging.WARNING))
+    def _write_decoded(self, decoded: Decoded, batch: "Batch") -> tuple[int, int, list[DeadLetter]]:
         try:
             if self.connection is None or self.connection.closed:
                 self._connect()
             refused: list[DeadLetter] = []
             written = unchanged = 0
-            for stream, stream_rows in batch.rows.items():
-                result = self.writer.write(stream, stream_rows)
+            for stream, text in decoded.texts.items():
+                result = self.writer.write(stream, text)
                 written += result.written
                 unchanged += result.unchanged
-                refused += result.refused
+                rows = decoded.rows[stream]
+                refused += [self._dead_letter(batch, rows[line], reason) for line, reason in result.refused]
             self.writer.dead_letters(batch.dead + refused)
             self.connection.commit()
         except _TRANSIENT_DB:
             self._connect()  # the next attempt starts on a fresh connection
             raise
-        self.stats.written += written
-        self.stats.unchanged += unchanged
-        for stream, stream_rows in batch.rows.items():
-            self.stats.per_stream[stream] += len(stream_rows)
-        batch.dead = batch.dead + refused
-        return batch
+        return written, unchanged, refused
+
+    @staticmethod
+    def _dead_letter(batch: "Batch", index: int, reason: str) -> DeadLetter:
+        m = batch.messages[index]
+        key = m.key()
+        return DeadLetter(m.topic(), m.partition(), m.offset(), batch.streams[index],
+                          key.decode("utf-8", "replace") if key is not None else None, m.value() or b"", reason)
 
     def _publish_dead_letters(self, dead: list[DeadLetter]) -> None:
         """Also put refused messages on the dead-letter topic, with the reason in a header."""
@@ -291,3 +333,15 @@ class Loader:
                                          ("stream", (letter.stream or "").encode()),
                                          ("origin", f"{letter.topic}/{letter.partition}/{letter.offset}".encode())])
         self._producer.flush()
+
+
+class _InProcess(Executor):
+    """Decoding in this process (one core): the work is done at submit time."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the result
+            future.set_exception(exc)
+        return future

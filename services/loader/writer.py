@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 
 import orjson
@@ -18,19 +18,6 @@ from psycopg2 import sql
 
 from services.loader.tables import SPECS, TableSpec
 from shared.records import Record
-
-
-@dataclass(slots=True)
-class Row:
-    """One validated record ready for the table: values in ``spec.all_columns`` order."""
-
-    values: tuple
-    # where it came from, for the dead letter if the database refuses it
-    topic: str = ""
-    partition: int = -1
-    offset: int = -1
-    key: str = ""
-    payload: bytes = b""
 
 
 @dataclass
@@ -102,14 +89,11 @@ def _column_text(values: tuple) -> Iterable[str]:
     return values if fmt is str else map(fmt, values)
 
 
-def copy_text(rows: Sequence[Row], *, seq: bool = True) -> str:
-    """Rows in COPY text format; with ``seq`` each is led by its position (``_seq``: the last of a
-    key wins in the staging table)."""
+def copy_text(rows: Sequence[tuple]) -> str:
+    """Rows of values (each in its table's column order) in COPY text format, a line per row."""
     if not rows:
         return ""
-    columns = [_column_text(column) for column in zip(*[row.values for row in rows])]
-    if seq:
-        columns.insert(0, map(str, range(len(rows))))
+    columns = [_column_text(column) for column in zip(*rows)]
     return "\n".join(map("\t".join, zip(*columns))) + "\n"
 
 
@@ -130,8 +114,8 @@ def _ensure_staging(cur, spec: TableSpec, created: set[str]) -> None:
     if name in created:
         return
     cur.execute(sql.SQL(
-        "CREATE TEMP TABLE IF NOT EXISTS {stage} (_seq bigint NOT NULL, "
-        "LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS").format(
+        "CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS, "
+        "_seq bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DELETE ROWS").format(
             stage=sql.Identifier(name), table=sql.Identifier(spec.table)))
     created.add(name)
 
@@ -181,7 +165,7 @@ _UPSERTS: dict[str, sql.Composed] = {}
 class WriteResult:
     written: int = 0     # rows inserted or changed
     unchanged: int = 0   # rows that were already there with the same content
-    refused: list[DeadLetter] | None = None
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (row index, the database's reason)
 
 
 # After a batch that could not go straight into its table, this many batches of the stream take
@@ -198,38 +182,41 @@ class BatchWriter:
         self._staged: set[str] = set()
         self._staging_only: dict[str, int] = {}  # stream -> batches left before trying straight again
 
-    def write(self, stream: str, rows: Sequence[Row]) -> WriteResult:
-        """Upsert ``rows`` of one stream. A row the database refuses (a constraint the contract does
-        not express) is returned in ``refused`` instead of failing the whole batch."""
-        if not rows:
-            return WriteResult(refused=[])
+    def write(self, stream: str, text: str) -> WriteResult:
+        """Upsert one stream's rows, given in COPY text (a line per row, see ``copy_text``). A row
+        the database refuses (a constraint the contract does not express) comes back in ``refused``
+        by its line number instead of failing the whole batch."""
+        if not text:
+            return WriteResult()
         spec = SPECS[stream]
+        count = text.count("\n")  # COPY text escapes newlines inside values: one per row
         with self.connection.cursor() as cur:
-            if self._copy_straight(cur, spec, rows):
-                return WriteResult(len(rows), 0, [])
+            if self._copy_straight(cur, spec, text):
+                return WriteResult(count, 0)
             _ensure_staging(cur, spec, self._staged)
             cur.execute("SAVEPOINT batch")
             try:
-                written = self._copy_and_upsert(cur, spec, rows)
+                written = self._copy_and_upsert(cur, spec, text)
                 cur.execute("RELEASE SAVEPOINT batch")
-                return WriteResult(written, len(rows) - written, [])
+                return WriteResult(written, count - written)
             except (psycopg2.DataError, psycopg2.IntegrityError):
                 cur.execute("ROLLBACK TO SAVEPOINT batch")
             # Slow path, only after a refusal: one row at a time to find the culprits.
-            result = WriteResult(refused=[])
-            for row in rows:
+            result = WriteResult()
+            for index, line in enumerate(text.split("\n")[:-1]):
                 cur.execute("SAVEPOINT one")
                 try:
-                    result.written += self._copy_and_upsert(cur, spec, [row])
+                    written = self._copy_and_upsert(cur, spec, line + "\n")
+                    result.written += written
+                    result.unchanged += 1 - written
                     cur.execute("RELEASE SAVEPOINT one")
                 except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
                     cur.execute("ROLLBACK TO SAVEPOINT one")
-                    result.refused.append(DeadLetter(
-                        row.topic, row.partition, row.offset, stream, row.key, row.payload,
-                        f"database refused the record: {str(exc).strip().splitlines()[0]}"))
+                    result.refused.append(
+                        (index, f"database refused the record: {str(exc).strip().splitlines()[0]}"))
             return result
 
-    def _copy_straight(self, cur, spec: TableSpec, rows: Sequence[Row]) -> bool:
+    def _copy_straight(self, cur, spec: TableSpec, text: str) -> bool:
         """The common case of fresh data: every row a key the table does not hold yet, each key
         once. Then a plain COPY into the table does exactly what the upsert would (insert every
         row) at the cost of a raw COPY. The primary key decides: if any key is already there or
@@ -240,7 +227,7 @@ class BatchWriter:
             return False
         cur.execute("SAVEPOINT straight")
         try:
-            _copy(cur, spec.table, spec.all_columns, copy_text(rows, seq=False))
+            _copy(cur, spec.table, spec.all_columns, text)
         except (psycopg2.DataError, psycopg2.IntegrityError):
             cur.execute("ROLLBACK TO SAVEPOINT straight")
             self._staging_only[spec.stream] = _STRAIGHT_RETRY_AFTER
@@ -248,9 +235,11 @@ class BatchWriter:
         cur.execute("RELEASE SAVEPOINT straight")
         return True
 
-    def _copy_and_upsert(self, cur, spec: TableSpec, rows: Sequence[Row]) -> int:
+    def _copy_and_upsert(self, cur, spec: TableSpec, text: str) -> int:
+        """COPY into the staging table (its identity column numbers the rows in order: the last
+        of a key wins), then upsert; returns the rows inserted or changed."""
         cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(_staging_table(spec))))
-        _copy(cur, _staging_table(spec), ("_seq", *spec.all_columns), copy_text(rows))
+        _copy(cur, _staging_table(spec), spec.all_columns, text)
         upsert = _UPSERTS.get(spec.stream)
         if upsert is None:
             upsert = _UPSERTS[spec.stream] = _upsert_sql(spec)
@@ -284,16 +273,16 @@ def write_records(connection, records: Iterable[Record], *, source: str, run_id:
 
     For tools and tests that hold contract records already (e.g. a simulated world's truth)."""
     extracted_at = extracted_at or dt.datetime.now(dt.timezone.utc)
-    by_stream: dict[str, list[Row]] = {}
+    by_stream: dict[str, list[tuple]] = {}
     for record in records:
         by_stream.setdefault(record.stream, []).append(
-            Row(row_values(record, source=source, run_id=run_id, extracted_at=extracted_at)))
+            row_values(record, source=source, run_id=run_id, extracted_at=extracted_at))
     writer = BatchWriter(connection)
     written = 0
     for stream, rows in by_stream.items():
-        result = writer.write(stream, rows)
+        result = writer.write(stream, copy_text(rows))
         if result.refused:
-            raise ValueError(f"{len(result.refused)} {stream} records refused: {result.refused[0].reason}")
+            index, reason = result.refused[0]
+            raise ValueError(f"{len(result.refused)} {stream} records refused; record {index}: {reason}")
         written += result.written
     return written
-

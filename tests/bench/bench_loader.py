@@ -1,7 +1,7 @@
 """Loader throughput: N daily_price records through Kafka and the loader into PostgreSQL, beside a
 raw COPY of the same rows into the same table and a plain executemany, all in one run.
 
-    .venv/bin/python tests/bench/bench_loader.py [--records 1000000] [--executemany 50000]
+    .venv/bin/python tests/bench/bench_loader.py [--records 1000000] [--executemany 50000] [--decoders N]
 
 Needs the local stack (`insertcoin stack up`). Prints a Markdown table for docs/BENCHMARKS.md.
 """
@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from services.loader.tables import SPECS  # noqa: E402
-from services.loader.writer import Row, copy_text, row_values  # noqa: E402
+from services.loader.writer import copy_text, row_values  # noqa: E402
 from shared import stack  # noqa: E402
 from shared.broker import ensure_topics  # noqa: E402
 from shared.settings import Settings  # noqa: E402
@@ -50,29 +51,56 @@ def drop_database(env, name):
     admin.close()
 
 
-def run_loader(settings: Settings, expected: int) -> tuple[float, int]:
-    """Seconds from start to the last row, and the loader process's own peak RSS in KiB."""
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (the loader and its decoders), in KiB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo += map(int, children.read().split())
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total
+
+
+def run_loader(settings: Settings, expected: int, decoders: int | None) -> tuple[float, int]:
+    """Seconds from start to the last row, and the peak resident memory of the loader's process
+    tree (sampled every 50 ms) in KiB."""
     started = time.monotonic()
+    extra = [] if decoders is None else ["--decoders", str(decoders)]
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "load", "--until-idle",
-                                 "--idle-seconds", "0.5", "--batch-seconds", "0.5", "--batch-size", "50000"],
+                                 "--idle-seconds", "0.5", "--batch-seconds", "0.5", "--batch-size", "50000", *extra],
                                 env=subprocess_env(settings, LOG_LEVEL="WARNING"),
                                 stdout=subprocess.DEVNULL, stderr=err)
-        _pid, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, not the bench's others
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak = [0]
+
+        def sample() -> None:
+            while proc.poll() is None:
+                peak[0] = max(peak[0], tree_rss_kib(proc.pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        proc.wait()
         elapsed = time.monotonic() - started - 0.5  # the idle wait (one empty --batch-seconds) is not loading
+        sampler.join()
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(err.read().decode()[-3000:])
     with psycopg2.connect(settings.database_url.get_secret_value()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM if_stock_daily_price")
         assert cur.fetchone()[0] == expected
-    return elapsed, usage.ru_maxrss
+    return elapsed, peak[0]
 
 
-def raw_copy(url: str, rows: list[Row]) -> float:
+def raw_copy(url: str, rows: list[tuple]) -> float:
     spec = SPECS["daily_price"]
-    payload = copy_text(rows, seq=False)  # formatted before the clock starts
+    payload = copy_text(rows)  # formatted before the clock starts
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("TRUNCATE if_stock_daily_price")
         conn.commit()
@@ -83,7 +111,7 @@ def raw_copy(url: str, rows: list[Row]) -> float:
         return time.monotonic() - started
 
 
-def executemany(url: str, rows: list[Row]) -> float:
+def executemany(url: str, rows: list[tuple]) -> float:
     spec = SPECS["daily_price"]
     cols = ", ".join(spec.all_columns)
     marks = ", ".join(["%s"] * len(spec.all_columns))
@@ -92,7 +120,7 @@ def executemany(url: str, rows: list[Row]) -> float:
         conn.commit()
         started = time.monotonic()
         cur.executemany(f"INSERT INTO if_stock_daily_price ({cols}) VALUES ({marks}) "
-                        f"ON CONFLICT (code, trade_date) DO NOTHING", [r.values for r in rows])
+                        f"ON CONFLICT (code, trade_date) DO NOTHING", rows)
         conn.commit()
         return time.monotonic() - started
 
@@ -101,6 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--executemany", type=int, default=50_000)
+    parser.add_argument("--decoders", type=int, default=None, help="the loader's --decoders (default: its own)")
     args = parser.parse_args()
     env = stack.up()
     db = fresh_database(env)
@@ -115,9 +144,9 @@ def main() -> None:
         produce(settings, (envelope_bytes(daily_price(i), "bench") for i in range(args.records)))
         produce_s = time.monotonic() - started
 
-        load_s, peak_kib = run_loader(settings, args.records)
+        load_s, peak_kib = run_loader(settings, args.records, args.decoders)
         at = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)  # as in envelope_bytes: the same rows
-        rows = [Row(row_values(daily_price(i), source="test", run_id="bench", extracted_at=at))
+        rows = [row_values(daily_price(i), source="test", run_id="bench", extracted_at=at)
                 for i in range(args.records)]
         copy_s = raw_copy(db["admin"], rows)
         many_s = executemany(db["admin"], rows[: args.executemany])
@@ -130,7 +159,9 @@ def main() -> None:
     print(f"| loader (Kafka -> validate -> COPY, or COPY staging + upsert -> commit offsets) | {n:,} | {load_s:.1f} | {loader_rate:,.0f} | {loader_rate / copy_rate:.2f} |")
     print(f"| raw COPY into the table | {n:,} | {copy_s:.1f} | {copy_rate:,.0f} | 1.00 |")
     print(f"| plain executemany INSERT | {args.executemany:,} | {many_s:.1f} | {many_rate:,.0f} | {many_rate / copy_rate:.2f} |")
-    print(f"\nloader peak RSS: {peak_kib / 1024:.0f} MiB; producing the records took {produce_s:.1f} s")
+    decoders = "default" if args.decoders is None else args.decoders
+    print(f"\nloader peak RSS (process and decoders, --decoders {decoders}): {peak_kib / 1024:.0f} MiB; "
+          f"producing the records took {produce_s:.1f} s")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Crashes and restarts: kill -9 the loader mid-batch, again and again; SIGTERM finishes cleanly."""
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -23,6 +24,37 @@ def _loader(settings, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "shared.cli", "load", "--batch-size", "20000", *args],
                             env=subprocess_env(settings, LOG_LEVEL="WARNING"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _children(pid: int) -> set[int]:
+    """The processes a loader started (its decoders)."""
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            found |= set(map(int, children.read().split()))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    alive.add(pid)
+        except (ProcessLookupError, FileNotFoundError):
+            pass
+    return alive
+
+
+def _outliving(pids: set[int], seconds: float = 5.0) -> set[int]:
+    """Those of ``pids`` still running after a grace period (multiprocessing's resource tracker
+    exits a moment after the last process holding its pipe)."""
+    deadline = time.monotonic() + seconds
+    while _alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _alive(pids)
 
 
 def _table_state(settings) -> tuple[int, int, float]:
@@ -54,9 +86,11 @@ def test_given_loader_killed_repeatedly_mid_batch_when_restarted_then_every_reco
         time.sleep(rng.uniform(0.0, 0.6))
         if proc.poll() is not None:
             break  # caught up before we could kill it
+        decoders = _children(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         kills += 1
+        assert not _outliving(decoders), "the killed loader's decoder processes outlived it"
         count, distinct, _ = _table_state(settings)
         assert count == distinct  # never a doubled row, even mid-way
     assert kills >= 3, "the loader finished too fast to be killed mid-batch; raise UNIQUE"
@@ -75,9 +109,12 @@ def test_given_sigterm_when_loading_then_the_batch_in_hand_is_finished_and_the_l
     deadline = time.monotonic() + 60
     while _table_state(settings)[0] == 0 and time.monotonic() < deadline:
         time.sleep(0.2)
+    decoders = _children(proc.pid)
+    assert decoders, "the loader runs its decoders in processes of its own"
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err.decode()[-2000:]
+    assert not _outliving(decoders), "a cleanly stopped loader stops its decoders"
 
     # What it committed is what it loaded: a restart loads exactly the rest, nothing twice.
     rest = _loader(settings, "--until-idle", "--idle-seconds", "1")

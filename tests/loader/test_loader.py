@@ -84,7 +84,8 @@ def test_given_listings_from_two_sources_in_one_batch_when_loaded_then_each_keep
         ("반도체 제조업", "stock", dt.date(1996, 12, 26), 1301006902065000)]
 
 
-def test_given_invalid_messages_when_loaded_then_they_go_to_the_dead_letter_and_the_rest_loads(settings):
+@pytest.mark.parametrize("decoders", [0, 2], ids=["in-process", "decoder-processes"])
+def test_given_invalid_messages_when_loaded_then_they_go_to_the_dead_letter_and_the_rest_loads(settings, decoders):
     good = [envelope_bytes(daily_price(i)) for i in range(3)]
     _key, value = envelope_bytes(daily_price(99))
     envelope = orjson.loads(value)
@@ -102,7 +103,7 @@ def test_given_invalid_messages_when_loaded_then_they_go_to_the_dead_letter_and_
         (b"k6", orjson.dumps(halted_with_open)),
     ]
     produce(settings, [good[0], *bad[:3], good[1], *bad[3:], good[2]])
-    stats = _load(settings)
+    stats = _load(settings, decoders=decoders)
 
     assert stats.written == 3 and stats.dead == 6
     assert _rows(settings, "SELECT count(*) FROM if_stock_daily_price")[0][0] == 3
@@ -126,6 +127,23 @@ def test_given_invalid_messages_when_loaded_then_they_go_to_the_dead_letter_and_
     by_key = {letter.key: dict(letter.headers) for letter in letters}
     assert by_key[b"k3"]["reason"].startswith(b"unknown schema_version 7")
     assert by_key[b"k3"]["stream"] == b"daily_price"
+
+
+@pytest.mark.parametrize("decoders", [0, 2], ids=["in-process", "decoder-processes"])
+def test_given_a_record_the_database_refuses_when_loaded_then_only_it_is_a_dead_letter(settings, decoders):
+    # Valid by the contract, but beyond the column's numeric(18, 4): the batch's COPY fails, the
+    # row-by-row pass finds the culprit and names its own message; its neighbours load.
+    records = [daily_price(i) for i in range(5)]
+    huge = daily_price(5, close=1e20)
+    messages = [envelope_bytes(r) for r in records[:2]] + [envelope_bytes(huge)]
+    messages += [(None, envelope_bytes(r)[1]) for r in records[2:]]  # keyless messages are fine too
+    produce(settings, messages)
+    stats = _load(settings, decoders=decoders)
+    assert (stats.written, stats.dead) == (5, 1)
+    assert _rows(settings, "SELECT count(*) FROM if_stock_daily_price")[0][0] == 5
+    [(key, reason, payload)] = _rows(settings, "SELECT key, reason, payload FROM if_dead_letter")
+    assert key == huge.key() and bytes(payload) == messages[2][1]
+    assert reason.startswith("database refused the record: numeric field overflow")
 
 
 def test_given_a_dead_letter_redelivered_when_loaded_again_then_it_is_stored_once(settings):

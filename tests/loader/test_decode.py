@@ -1,0 +1,47 @@
+"""The decoders' pure part: from message bytes to COPY text per stream, and the packing that carries
+a batch to a decoder process."""
+from __future__ import annotations
+
+import pickle
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.loader.decode import Packed, decode_batch
+from shared.records import StockListing
+from tests.loader.streams import daily_price, envelope_bytes
+
+
+@given(st.lists(st.one_of(st.none(), st.binary(max_size=40)), max_size=30))
+def test_given_byte_strings_and_nones_when_packed_and_sent_then_they_come_back_the_same(items):
+    assert list(pickle.loads(pickle.dumps(Packed(items)))) == items
+
+
+def test_given_a_mixed_batch_when_decoded_then_valid_rows_become_copy_text_per_stream_and_the_rest_reasons():
+    listing = StockListing(code="005930", name="삼성전자\tA\nB\\C", market="KOSPI")
+    messages = [
+        ("daily_price", *envelope_bytes(daily_price(0))),
+        ("stock_listing", *envelope_bytes(listing)),
+        ("daily_price", b"k", b"{not json"),
+        ("daily_price", None, envelope_bytes(daily_price(1))[1]),
+    ]
+    streams = [m[0] for m in messages]
+    decoded = decode_batch(streams, Packed([m[1] for m in messages]), Packed([m[2] for m in messages]))
+
+    assert decoded.rows == {"daily_price": [0, 3], "stock_listing": [1]}
+    assert [index for index, _ in decoded.refused] == [2]
+    assert decoded.refused[0][1].startswith("not JSON")
+    prices = decoded.texts["daily_price"].split("\n")
+    assert prices[-1] == "" and len(prices) == 3
+    assert prices[0].split("\t")[:8] == ["000000", "2020-01-01", "1000.0", "1050.0", "950.0", "1010.0", "0", "f"]
+    # tabs, newlines and backslashes inside a value are escaped: one line per row, one field per column
+    [row] = decoded.texts["stock_listing"].splitlines()
+    assert row.split("\t")[:3] == ["005930", "삼성전자\\tA\\nB\\\\C", "KOSPI"]
+
+
+def test_given_a_record_with_a_message_key_other_than_its_natural_key_when_decoded_then_it_is_refused():
+    _key, value = envelope_bytes(daily_price(0))
+    decoded = decode_batch(["daily_price"], [b"000001|2020-01-01"], [value])
+    assert decoded.rows == {} and "does not match the record's natural key" in decoded.refused[0][1]
+    assert orjson.loads(value)["key"] == "000000|2020-01-01"
