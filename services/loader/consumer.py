@@ -21,7 +21,7 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from tenacity import (before_sleep_log, retry, retry_if_exception_type, stop_after_attempt,
                       wait_exponential, wait_random)
 
-from services.loader.decode import Decoded, Packed, decode_batch, start_decoder
+from services.loader.decode import Decoded, decode_batch, start_decoder
 from services.loader.writer import BatchWriter, DeadLetter
 from shared.broker import librdkafka_security_config, make_producer
 from shared.records import STREAMS
@@ -152,7 +152,7 @@ class Loader:
         self._connect()
         idle_since = time.monotonic()
         in_flight: deque[Future] = deque()  # batches written (or to be) in this order
-        depth = max(1, self.decoders)       # batches in hand beyond the one being written
+        depth = self.decoders + 1           # a batch for each decoder and one being written
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer") as db, \
                 self._decoder_pool() as decoders:
             try:
@@ -195,8 +195,6 @@ class Loader:
         streams = list(map(self.topic_stream.__getitem__, topics))
         # a partition's messages come in offset order: the last one of each stays
         offsets = {(topic, m.partition()): m.offset() for topic, m in zip(topics, messages)}
-        if not isinstance(decoders, _InProcess):  # one copy across the process boundary
-            keys, values = Packed(keys), Packed(values)
         return Batch(messages, decoders.submit(decode_batch, streams, keys, values), streams, offsets)
 
     def _poll_batch(self) -> list[Message]:

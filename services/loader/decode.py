@@ -6,47 +6,48 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from collections.abc import Iterable, Iterator
-from operator import attrgetter
+from operator import attrgetter, itemgetter
+from typing import Any
 
 import orjson
-from pydantic import ValidationError, create_model
+from pydantic import ValidationError
 
+from services.loader.envelopes import VALIDATORS
 from services.loader.tables import SPECS
 from services.loader.writer import copy_text
-from shared.records import STREAMS, Envelope, Record
+from shared.records import STREAMS
 
 
-# One typed envelope per stream (the shared Envelope with its record typed), so that a single
-# Rust-side validate_json checks the envelope and the record together.
-_TYPED = {
-    stream: create_model(f"{model.__name__}Envelope", __base__=Envelope, record=(model, ...))
-    for stream, model in STREAMS.items()
-}
+@dataclass(frozen=True)
+class _Reader:
+    """How to read one stream's validated envelopes (dicts, or model instances where the stream
+    keeps its models; see ``envelopes``)."""
+
+    validator: Any
+    header: Callable    # -> (stream, schema_version, key, source, run_id, extracted_at, record)
+    values: Callable    # record -> its column values in table order, in one C call
+    key: Callable       # record -> its natural key
+    with_run_id: bool   # the envelope's run_id is stored beside the record (crawl_run has its own)
 
 
-# Column values of a record in table order, in one C call.
-_VALUES = {stream: attrgetter(*spec.columns) for stream, spec in SPECS.items()}
-# Whether the envelope's run_id is stored beside the record (crawl_run carries its own).
-_WITH_RUN_ID = {stream: len(spec.provenance) == 3 for stream, spec in SPECS.items()}
+def _reader(stream: str) -> _Reader:
+    validator, dicts = VALIDATORS[stream]
+    spec, model = SPECS[stream], STREAMS[stream]
+    get = itemgetter if dicts else attrgetter
+    key_fields = get(*model.primary_key)
+    if len(model.primary_key) == 1:
+        def key(record) -> str:
+            return str(key_fields(record))
+    else:
+        def key(record) -> str:
+            return "|".join(map(str, key_fields(record)))
+    return _Reader(validator, get("stream", "schema_version", "key", "source", "run_id", "extracted_at", "record"),
+                   get(*spec.columns), key, len(spec.provenance) == 3)
 
 
-def _natural_keys():
-    """Per stream, the record's natural key from its key fields in C calls; ``Record.key()``
-    itself where a model defines its own."""
-    keys = {}
-    for stream, model in STREAMS.items():
-        if model.key is not Record.key:
-            keys[stream] = model.key
-        elif len(model.primary_key) == 1:
-            keys[stream] = lambda record, get=attrgetter(model.primary_key[0]): str(get(record))
-        else:
-            keys[stream] = lambda record, get=attrgetter(*model.primary_key): "|".join(map(str, get(record)))
-    return keys
-
-
-_NATURAL_KEY = _natural_keys()
+_READERS = {stream: _reader(stream) for stream in STREAMS}
 
 
 def _explain(error: ValidationError) -> str:
@@ -62,8 +63,9 @@ def check(stream: str, key_text: str | None, payload: bytes) -> tuple | str:
     """A message of ``stream``'s topic against the contract: the row's values (table column order,
     provenance last) if it keeps it, else the reason it does not."""
     model = STREAMS[stream]
+    reader = _READERS[stream]
     try:
-        envelope = _TYPED[stream].__pydantic_validator__.validate_json(payload)
+        envelope = reader.validator.validate_json(payload)
     except ValidationError as exc:
         # Say the most useful thing: not JSON, wrong schema version, or which fields are wrong.
         try:
@@ -74,19 +76,18 @@ def check(stream: str, key_text: str | None, payload: bytes) -> tuple | str:
             return (f"unknown schema_version {head.get('schema_version')!r} for {stream} "
                     f"(this loader knows {model.schema_version})")
         return f"invalid {stream} envelope: {_explain(exc)}"
-    if envelope.stream != stream:
-        return f"stream {envelope.stream!r} on the topic of {stream!r}"
-    if envelope.schema_version != model.schema_version:
-        return (f"unknown schema_version {envelope.schema_version} for {stream} "
-                f"(this loader knows {model.schema_version})")
-    record = envelope.record
-    natural_key = _NATURAL_KEY[stream](record)
-    if envelope.key != natural_key or (key_text is not None and key_text != natural_key):
-        return (f"key {envelope.key!r} (message key {key_text!r}) does not match the "
+    name, version, key, source, run_id, extracted_at, record = reader.header(envelope)
+    if name != stream:
+        return f"stream {name!r} on the topic of {stream!r}"
+    if version != model.schema_version:
+        return f"unknown schema_version {version} for {stream} (this loader knows {model.schema_version})"
+    natural_key = reader.key(record)
+    if key != natural_key or (key_text is not None and key_text != natural_key):
+        return (f"key {key!r} (message key {key_text!r}) does not match the "
                 f"record's natural key {natural_key!r}")
-    if _WITH_RUN_ID[stream]:
-        return _VALUES[stream](record) + (envelope.source, envelope.run_id, envelope.extracted_at)
-    return _VALUES[stream](record) + (envelope.source, envelope.extracted_at)  # crawl_run has its own run_id
+    if reader.with_run_id:
+        return reader.values(record) + (source, run_id, extracted_at)
+    return reader.values(record) + (source, extracted_at)
 
 
 @dataclass
@@ -115,33 +116,6 @@ def start_decoder() -> None:
     threading.Thread(target=follow_loader, name="follow-loader", daemon=True).start()
     gc.freeze()
     gc.set_threshold(200_000, 50, 100)
-
-
-class Packed:
-    """Byte strings (or None) as one string and their lengths: one copy to send to a decoder
-    process instead of a pickled object per message."""
-
-    __slots__ = ("data", "lengths")
-
-    def __init__(self, items: list[bytes | None]):
-        self.data = b"".join(item for item in items if item is not None)
-        self.lengths = [-1 if item is None else len(item) for item in items]
-
-    def __iter__(self) -> Iterator[bytes | None]:
-        data, start = self.data, 0
-        for length in self.lengths:
-            if length < 0:
-                yield None
-            else:
-                end = start + length
-                yield data[start:end]
-                start = end
-
-    def __getstate__(self):
-        return self.data, self.lengths
-
-    def __setstate__(self, state):
-        self.data, self.lengths = state
 
 
 def decode_batch(streams: list[str], keys: Iterable[bytes | None], values: Iterable[bytes | None]) -> Decoded:

@@ -1,21 +1,11 @@
-"""The decoders' pure part: from message bytes to COPY text per stream, and the packing that carries
-a batch to a decoder process."""
+"""The decoders' pure part: from message bytes to COPY text per stream, or the reason a message is refused."""
 from __future__ import annotations
 
-import pickle
-
 import orjson
-from hypothesis import given
-from hypothesis import strategies as st
 
-from services.loader.decode import Packed, decode_batch
+from services.loader.decode import decode_batch
 from shared.records import StockListing
 from tests.loader.streams import daily_price, envelope_bytes
-
-
-@given(st.lists(st.one_of(st.none(), st.binary(max_size=40)), max_size=30))
-def test_given_byte_strings_and_nones_when_packed_and_sent_then_they_come_back_the_same(items):
-    assert list(pickle.loads(pickle.dumps(Packed(items)))) == items
 
 
 def test_given_a_mixed_batch_when_decoded_then_valid_rows_become_copy_text_per_stream_and_the_rest_reasons():
@@ -27,7 +17,7 @@ def test_given_a_mixed_batch_when_decoded_then_valid_rows_become_copy_text_per_s
         ("daily_price", None, envelope_bytes(daily_price(1))[1]),
     ]
     streams = [m[0] for m in messages]
-    decoded = decode_batch(streams, Packed([m[1] for m in messages]), Packed([m[2] for m in messages]))
+    decoded = decode_batch(streams, [m[1] for m in messages], [m[2] for m in messages])
 
     assert decoded.rows == {"daily_price": [0, 3], "stock_listing": [1]}
     assert [index for index, _ in decoded.refused] == [2]
