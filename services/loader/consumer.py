@@ -93,9 +93,9 @@ class Loader:
             "heartbeat.interval.ms": 3_000,
             # Prefetch bounded to about one 50,000-message batch: memory stays constant however
             # far behind the loader is, and the fetcher still keeps ahead of the decoders.
-            "fetch.max.bytes": 16 * 1024 * 1024,
-            "max.partition.fetch.bytes": 4 * 1024 * 1024,
-            "queued.max.messages.kbytes": 16 * 1024,
+            "fetch.max.bytes": 32 * 1024 * 1024,
+            "max.partition.fetch.bytes": 8 * 1024 * 1024,
+            "queued.max.messages.kbytes": 32 * 1024,
             "logger": log,
             **librdkafka_security_config(settings),
         })
@@ -115,6 +115,7 @@ class Loader:
 
     def _on_assign(self, _consumer, partitions: list[TopicPartition]) -> None:
         self._assigned = True
+        log.info("partitions assigned", extra={"partitions": len(partitions)})
 
     def _on_revoke(self, _consumer, partitions: list[TopicPartition]) -> None:
         self._assigned = False
@@ -150,6 +151,7 @@ class Loader:
         oldest to PostgreSQL (where psycopg2 releases the GIL). A batch's offsets are committed only
         after its database commit, and in polling order."""
         self._connect()
+        log.info("loader started", extra={"decoders": self.decoders, "batch_size": self.batch_size})
         idle_since = time.monotonic()
         in_flight: deque[Future] = deque()  # batches written (or to be) in this order
         depth = self.decoders + 1           # a batch for each decoder and one being written
@@ -199,12 +201,13 @@ class Loader:
 
     def _poll_batch(self) -> list[Message]:
         batch: list[Message] = []
+        size = self.batch_size
         deadline = time.monotonic() + self.batch_seconds
-        while len(batch) < self.batch_size and not self._stopping:
+        while len(batch) < size and not self._stopping:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            polled = self.consumer.consume(self.batch_size - len(batch), timeout=min(remaining, 0.5))
+            polled = self.consumer.consume(size - len(batch), timeout=min(remaining, 0.5))
             if not polled:
                 if batch:
                     break

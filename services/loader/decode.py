@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -32,6 +33,10 @@ class _Reader:
     with_run_id: bool   # the envelope's run_id is stored beside the record (crawl_run has its own)
 
 
+# str() of key values (days, codes) as Record.key() writes them; they repeat from record to record
+_text = lru_cache(maxsize=65_536, typed=True)(str)  # typed: 1, 1.0 and True are one key otherwise
+
+
 def _reader(stream: str) -> _Reader:
     validator, dicts = VALIDATORS[stream]
     spec, model = SPECS[stream], STREAMS[stream]
@@ -39,10 +44,10 @@ def _reader(stream: str) -> _Reader:
     key_fields = get(*model.primary_key)
     if len(model.primary_key) == 1:
         def key(record) -> str:
-            return str(key_fields(record))
+            return _text(key_fields(record))
     else:
         def key(record) -> str:
-            return "|".join(map(str, key_fields(record)))
+            return "|".join(map(_text, key_fields(record)))
     return _Reader(validator, get("stream", "schema_version", "key", "source", "run_id", "extracted_at", "record"),
                    get(*spec.columns), key, len(spec.provenance) == 3)
 

@@ -54,6 +54,10 @@ def _copy_text(value) -> str:
 
 _NULL = "\\N"
 _SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def _needs_escape(text: str) -> bool:
+    return any(c in text for c in _SPECIAL)
 # One C-level formatter per value type (pydantic hands over exactly the declared types).
 _COLUMN_FORMATS = {
     float: float.__repr__,
@@ -75,7 +79,7 @@ def _column_text(values: tuple) -> Iterable[str]:
     if not kinds:
         return repeat(_NULL, len(values))
     kind = kinds.pop() if len(kinds) == 1 else None
-    if kind is str and not any(c in "".join(v for v in values if v is not None) for c in _SPECIAL):
+    if kind is str and not _needs_escape("".join(filter(None, values))):
         fmt = str  # nothing to escape
     else:
         fmt = _COLUMN_FORMATS.get(kind, _copy_text)
