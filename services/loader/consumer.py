@@ -8,6 +8,7 @@ their offsets Kafka, strictly in the order they were polled."""
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import signal
@@ -15,6 +16,7 @@ import time
 from collections import defaultdict, deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg2
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
@@ -48,9 +50,26 @@ class Batch:
     rows: dict[str, int] = field(default_factory=dict)  # stream -> valid rows
 
 
-def default_decoders() -> int:
-    """One decoder process per core the loader may use; none (decode in-process) on one core."""
+def usable_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The cores this process may use: its CPU affinity, capped by a container's CPU quota (cgroup
+    v2 ``cpu.max`` or v1 ``cpu.cfs_quota_us``; a Fargate task of 0.5 vCPU still sees the host's cores)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        try:
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return cores
+    if quota in ("max", "-1") or int(period) <= 0:
+        return cores
+    return max(1, min(cores, math.ceil(int(quota) / int(period))))
+
+
+def default_decoders() -> int:
+    """One decoder process per usable core; none (decode in-process) on a single core."""
+    cores = usable_cores()
     return 0 if cores < 2 else min(cores, 8)
 
 

@@ -99,7 +99,7 @@ def check(stream: str, key_text: str | None, payload: bytes) -> tuple | str:
 class Decoded:
     """A batch of messages after the contract check, in COPY text ready for the tables."""
 
-    texts: dict[str, str] = field(default_factory=dict)            # stream -> its rows in COPY text
+    texts: dict[str, bytes] = field(default_factory=dict)          # stream -> its rows in COPY text (UTF-8)
     rows: dict[str, list[int]] = field(default_factory=dict)       # stream -> message index of each row
     refused: list[tuple[int, str]] = field(default_factory=list)   # (message index, reason)
 
@@ -140,4 +140,4 @@ def decode_batch(streams: list[str], keys: Iterable[bytes | None], values: Itera
             rows[stream] = []
         stream_rows.append(checked)
         rows[stream].append(i)
-    return Decoded({stream: copy_text(values) for stream, values in valid.items()}, rows, refused)
+    return Decoded({stream: copy_text(values).encode() for stream, values in valid.items()}, rows, refused)

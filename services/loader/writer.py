@@ -101,12 +101,13 @@ def copy_text(rows: Sequence[tuple]) -> str:
     return "\n".join(map("\t".join, zip(*columns))) + "\n"
 
 
-def _copy(cur, table: str, columns: Sequence[str], text: str) -> None:
-    """COPY ``text`` into ``table``. It goes to libpq in one read: psycopg2 takes the GIL for every
-    read, and in 8 KiB reads the writer thread queued behind the decoding thread for each one."""
+def _copy(cur, table: str, columns: Sequence[str], text: bytes) -> None:
+    """COPY ``text`` (UTF-8) into ``table``. It goes to libpq in one read, as it is: psycopg2 takes
+    the GIL for every read (in 8 KiB reads the writer thread queued behind the main thread for
+    each one), and bytes need no encoding (the decoders encode, in parallel)."""
     statement = sql.SQL("COPY {table} ({cols}) FROM STDIN").format(
         table=sql.Identifier(table), cols=sql.SQL(", ").join(map(sql.Identifier, columns)))
-    cur.copy_expert(statement.as_string(cur), io.StringIO(text), size=max(len(text), 8192))
+    cur.copy_expert(statement.as_string(cur), io.BytesIO(text), size=max(len(text), 8192))
 
 
 def _staging_table(spec: TableSpec) -> str:
@@ -186,14 +187,14 @@ class BatchWriter:
         self._staged: set[str] = set()
         self._staging_only: dict[str, int] = {}  # stream -> batches left before trying straight again
 
-    def write(self, stream: str, text: str) -> WriteResult:
-        """Upsert one stream's rows, given in COPY text (a line per row, see ``copy_text``). A row
+    def write(self, stream: str, text: bytes) -> WriteResult:
+        """Upsert one stream's rows, given in UTF-8 COPY text (a line per row, see ``copy_text``). A row
         the database refuses (a constraint the contract does not express) comes back in ``refused``
         by its line number instead of failing the whole batch."""
         if not text:
             return WriteResult()
         spec = SPECS[stream]
-        count = text.count("\n")  # COPY text escapes newlines inside values: one per row
+        count = text.count(b"\n")  # COPY text escapes newlines inside values: one per row
         with self.connection.cursor() as cur:
             if self._copy_straight(cur, spec, text):
                 return WriteResult(count, 0)
@@ -207,10 +208,10 @@ class BatchWriter:
                 cur.execute("ROLLBACK TO SAVEPOINT batch")
             # Slow path, only after a refusal: one row at a time to find the culprits.
             result = WriteResult()
-            for index, line in enumerate(text.split("\n")[:-1]):
+            for index, line in enumerate(text.split(b"\n")[:-1]):
                 cur.execute("SAVEPOINT one")
                 try:
-                    written = self._copy_and_upsert(cur, spec, line + "\n")
+                    written = self._copy_and_upsert(cur, spec, line + b"\n")
                     result.written += written
                     result.unchanged += 1 - written
                     cur.execute("RELEASE SAVEPOINT one")
@@ -220,7 +221,7 @@ class BatchWriter:
                         (index, f"database refused the record: {str(exc).strip().splitlines()[0]}"))
             return result
 
-    def _copy_straight(self, cur, spec: TableSpec, text: str) -> bool:
+    def _copy_straight(self, cur, spec: TableSpec, text: bytes) -> bool:
         """The common case of fresh data: every row a key the table does not hold yet, each key
         once. Then a plain COPY into the table does exactly what the upsert would (insert every
         row) at the cost of a raw COPY. The primary key decides: if any key is already there or
@@ -239,7 +240,7 @@ class BatchWriter:
         cur.execute("RELEASE SAVEPOINT straight")
         return True
 
-    def _copy_and_upsert(self, cur, spec: TableSpec, text: str) -> int:
+    def _copy_and_upsert(self, cur, spec: TableSpec, text: bytes) -> int:
         """COPY into the staging table (its identity column numbers the rows in order: the last
         of a key wins), then upsert; returns the rows inserted or changed."""
         cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(_staging_table(spec))))
@@ -284,7 +285,7 @@ def write_records(connection, records: Iterable[Record], *, source: str, run_id:
     writer = BatchWriter(connection)
     written = 0
     for stream, rows in by_stream.items():
-        result = writer.write(stream, copy_text(rows))
+        result = writer.write(stream, copy_text(rows).encode())
         if result.refused:
             index, reason = result.refused[0]
             raise ValueError(f"{len(result.refused)} {stream} records refused; record {index}: {reason}")

@@ -22,11 +22,11 @@ def test_given_a_mixed_batch_when_decoded_then_valid_rows_become_copy_text_per_s
     assert decoded.rows == {"daily_price": [0, 3], "stock_listing": [1]}
     assert [index for index, _ in decoded.refused] == [2]
     assert decoded.refused[0][1].startswith("not JSON")
-    prices = decoded.texts["daily_price"].split("\n")
+    prices = decoded.texts["daily_price"].decode().split("\n")
     assert prices[-1] == "" and len(prices) == 3
     assert prices[0].split("\t")[:8] == ["000000", "2020-01-01", "1000.0", "1050.0", "950.0", "1010.0", "0", "f"]
     # tabs, newlines and backslashes inside a value are escaped: one line per row, one field per column
-    [row] = decoded.texts["stock_listing"].splitlines()
+    [row] = decoded.texts["stock_listing"].decode().splitlines()
     assert row.split("\t")[:3] == ["005930", "삼성전자\\tA\\nB\\\\C", "KOSPI"]
 
 
@@ -35,3 +35,20 @@ def test_given_a_record_with_a_message_key_other_than_its_natural_key_when_decod
     decoded = decode_batch(["daily_price"], [b"000001|2020-01-01"], [value])
     assert decoded.rows == {} and "does not match the record's natural key" in decoded.refused[0][1]
     assert orjson.loads(value)["key"] == "000000|2020-01-01"
+
+
+def test_given_a_container_cpu_quota_when_counting_cores_then_the_quota_caps_them(tmp_path):
+    from services.loader.consumer import usable_cores
+
+    machine = usable_cores(tmp_path)  # no cgroup files: the affinity alone
+    (tmp_path / "cpu.max").write_text("50000 100000\n")  # half a core (a 512-unit Fargate task)
+    assert usable_cores(tmp_path) == 1
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    assert usable_cores(tmp_path) == min(machine, 2)
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert usable_cores(tmp_path) == machine
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")  # cgroup v1: one core
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert usable_cores(tmp_path) == 1
