@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from tenacity import (before_sleep_log, retry, retry_if_exception_type, stop_after_attempt,
                       wait_exponential, wait_random)
 
@@ -115,10 +115,13 @@ class Loader:
             "fetch.max.bytes": 32 * 1024 * 1024,
             "max.partition.fetch.bytes": 8 * 1024 * 1024,
             "queued.max.messages.kbytes": 32 * 1024,
+            "enable.partition.eof": True,  # a batch need not wait out its deadline at the end
             "logger": log,
             **librdkafka_security_config(settings),
         })
         self._assigned = False  # a rebalance has given this member its (possibly empty) share
+        self._assignment: set[Partition] = set()
+        self._at_end: set[Partition] = set()  # assigned partitions read to their end
         self.consumer.subscribe(list(self.topic_stream), on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
         self._producer = None
@@ -134,10 +137,14 @@ class Loader:
 
     def _on_assign(self, _consumer, partitions: list[TopicPartition]) -> None:
         self._assigned = True
+        self._assignment = {(tp.topic, tp.partition) for tp in partitions}
+        self._at_end.clear()
         log.info("partitions assigned", extra={"partitions": len(partitions)})
 
     def _on_revoke(self, _consumer, partitions: list[TopicPartition]) -> None:
         self._assigned = False
+        self._assignment = set()
+        self._at_end.clear()
 
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)
@@ -219,14 +226,17 @@ class Loader:
         return Batch(messages, decoders.submit(decode_batch, streams, keys, values), streams, offsets)
 
     def _poll_batch(self) -> list[Message]:
+        """Up to ``batch_size`` messages: waits at most ``batch_seconds`` for a batch to fill, and
+        not at all once every assigned partition is read to its end (the tail of a backlog, or a
+        trickle, is written at once)."""
         batch: list[Message] = []
-        size = self.batch_size
+        at_end = self._at_end
         deadline = time.monotonic() + self.batch_seconds
-        while len(batch) < size and not self._stopping:
+        while len(batch) < self.batch_size and not self._stopping:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            polled = self.consumer.consume(size - len(batch), timeout=min(remaining, 0.5))
+            polled = self.consumer.consume(self.batch_size - len(batch), timeout=min(remaining, 0.5))
             if not polled:
                 if batch:
                     break
@@ -235,10 +245,16 @@ class Loader:
                 error = message.error()
                 if error is None:
                     batch.append(message)
+                    if at_end:  # (empty while a backlog is read: no cost per message then)
+                        at_end.discard((message.topic(), message.partition()))
+                elif error.code() == KafkaError._PARTITION_EOF:
+                    at_end.add((message.topic(), message.partition()))
                 elif error.fatal():
                     raise KafkaException(error)
                 else:  # e.g. a subscribed topic that does not exist yet: librdkafka retries
                     log.warning("consumer error", extra={"error": str(error)})
+            if batch and self._assignment and at_end >= self._assignment:
+                break
         return batch
 
     def _caught_up(self) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import orjson
 import psycopg2
@@ -163,3 +164,18 @@ def test_given_board_posts_when_loaded_then_times_are_kept_in_kst_and_hidden_pos
     (posted_at, body, hidden), = _rows(settings, "SELECT posted_at, body, hidden FROM if_board_post")
     assert posted_at == dt.datetime(2026, 4, 18, 1, 2, 42, tzinfo=dt.timezone.utc)
     assert body == "상승시\t목표치\n도달하면 \\매도" and hidden is True
+
+
+def test_given_a_few_records_when_polled_then_the_batch_ends_at_the_end_of_the_partitions_not_its_deadline(settings):
+    produce(settings, [envelope_bytes(daily_price(i)) for i in range(10)])
+    loader = Loader(settings, batch_size=1000, batch_seconds=5.0, decoders=0)
+    try:
+        deadline = time.monotonic() + 30
+        batch: list = []
+        while not batch and time.monotonic() < deadline:
+            batch = loader._poll_batch()
+        assert len(batch) == 10
+        # it returned because every assigned partition (of every stream topic) reported its end
+        assert loader._assignment and loader._at_end == loader._assignment
+    finally:
+        loader.consumer.close()
