@@ -44,7 +44,7 @@ class Batch:
 
     messages: list[Message]
     decoded: Future            # of a Decoded: the valid rows per stream in COPY text, the refused
-    streams: list[str]         # the stream of each message
+    streams: str | list[str]   # the stream of each message (or of all)
     offsets: dict[Partition, int]  # the last offset of each partition in the batch
     dead: list[DeadLetter] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)  # stream -> valid rows
@@ -220,7 +220,9 @@ class Loader:
         keys = [m.key() for m in messages]
         values = [m.value() for m in messages]
         topics = [m.topic() for m in messages]
-        streams = list(map(self.topic_stream.__getitem__, topics))
+        # one name for a batch of one stream (the common case): less to send to the decoder
+        streams = list(map(self.topic_stream.__getitem__, topics)) if len(set(topics)) > 1 \
+            else self.topic_stream[topics[0]]
         # a partition's messages come in offset order: the last one of each stays
         offsets = {(topic, m.partition()): m.offset() for topic, m in zip(topics, messages)}
         return Batch(messages, decoders.submit(decode_batch, streams, keys, values), streams, offsets)
@@ -355,7 +357,8 @@ class Loader:
     def _dead_letter(batch: "Batch", index: int, reason: str) -> DeadLetter:
         m = batch.messages[index]
         key = m.key()
-        return DeadLetter(m.topic(), m.partition(), m.offset(), batch.streams[index],
+        stream = batch.streams if isinstance(batch.streams, str) else batch.streams[index]
+        return DeadLetter(m.topic(), m.partition(), m.offset(), stream,
                           key.decode("utf-8", "replace") if key is not None else None, m.value() or b"", reason)
 
     def _publish_dead_letters(self, dead: list[DeadLetter]) -> None:

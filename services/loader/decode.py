@@ -123,21 +123,45 @@ def start_decoder() -> None:
     gc.set_threshold(200_000, 50, 100)
 
 
-def decode_batch(streams: list[str], keys: Iterable[bytes | None], values: Iterable[bytes | None]) -> Decoded:
-    """Check every message of a batch (``streams[i]`` names message i's stream) and format the
-    valid ones per stream as COPY text. Pure: runs in a decoder process as well as in-process."""
-    valid: dict[str, list[tuple]] = {}
-    rows: dict[str, list[int]] = {}
-    refused: list[tuple[int, str]] = []
-    for i, (stream, key, value) in enumerate(zip(streams, keys, values)):
-        checked = check(stream, key.decode("utf-8", "replace") if key is not None else None, value or b"")
-        if type(checked) is str:
-            refused.append((i, checked))
-            continue
-        stream_rows = valid.get(stream)
-        if stream_rows is None:
-            stream_rows = valid[stream] = []
-            rows[stream] = []
-        stream_rows.append(checked)
-        rows[stream].append(i)
-    return Decoded({stream: copy_text(values).encode() for stream, values in valid.items()}, rows, refused)
+def decode_batch(streams: str | list[str], keys: list[bytes | None], values: list[bytes | None]) -> Decoded:
+    """Check every message of a batch (``streams`` names each message's stream, or all of them at
+    once) and format the valid ones per stream as COPY text. Pure: runs in a decoder process as
+    well as in-process."""
+    if isinstance(streams, str):
+        groups = {streams: range(len(values))}
+    else:
+        groups = {}
+        for i, stream in enumerate(streams):
+            groups.setdefault(stream, []).append(i)
+    decoded = Decoded()
+    for stream, indices in groups.items():
+        rows, positions = _check_stream(stream, indices, keys, values, decoded.refused)
+        if rows:
+            decoded.texts[stream] = copy_text(rows).encode()
+            decoded.rows[stream] = positions
+    decoded.refused.sort()
+    return decoded
+
+
+def _check_stream(stream: str, indices, keys, values, refused: list[tuple[int, str]]) -> tuple[list[tuple], list[int]]:
+    """``check`` over one stream's messages, unrolled: a message that fails any test goes back
+    through ``check`` for the reason."""
+    reader, version = _READERS[stream], STREAMS[stream].schema_version
+    validate, header, values_of, key_of = reader.validator.validate_json, reader.header, reader.values, reader.key
+    rows: list[tuple] = []
+    positions: list[int] = []
+    for i in indices:
+        key, payload = keys[i], values[i] or b""
+        try:
+            name, schema_version, envelope_key, source, run_id, extracted_at, record = header(validate(payload))
+        except ValidationError:
+            name = None
+        if name == stream and schema_version == version:
+            natural_key = key_of(record)
+            if envelope_key == natural_key and (key is None or key == natural_key.encode()):
+                rows.append(values_of(record) + ((source, run_id, extracted_at) if reader.with_run_id
+                                                 else (source, extracted_at)))
+                positions.append(i)
+                continue
+        refused.append((i, check(stream, key.decode("utf-8", "replace") if key is not None else None, payload)))
+    return rows, positions
