@@ -116,6 +116,7 @@ class Loader:
             "max.partition.fetch.bytes": 8 * 1024 * 1024,
             "queued.max.messages.kbytes": 32 * 1024,
             "enable.partition.eof": True,  # a batch need not wait out its deadline at the end
+            "fetch.wait.max.ms": 100,
             "logger": log,
             **librdkafka_security_config(settings),
         })
