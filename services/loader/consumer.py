@@ -68,9 +68,9 @@ def usable_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
 
 
 def default_decoders() -> int:
-    """One decoder process per usable core; none (decode in-process) on a single core."""
+    """One decoder process per usable core (at most 4); none (decode in-process) on a single core."""
     cores = usable_cores()
-    return 0 if cores < 2 else min(cores, 8)
+    return 0 if cores < 2 else min(cores, 4)
 
 
 @dataclass
