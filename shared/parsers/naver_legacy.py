@@ -40,6 +40,23 @@ def _page(response: Response, marker: str):
     return html_tree(text), text
 
 
+def _list_rows(response: Response, width: int, what: str) -> tuple[str, list[list]]:
+    """The stock code and each row's cells of a legacy list page (``table.type2``, the rows with a
+    hover handler); a page without the table, or a row of another width, is a changed layout."""
+    code = _code(response)
+    tree, _ = _page(response, "Nnavi")
+    tables = _TYPE2_TABLES(tree)
+    if not tables:
+        raise Refusal("no table.type2: changed layout")
+    rows = []
+    for row in _HOVER_ROWS(tables[0]):
+        cells = row.findall("td")
+        if len(cells) != width:
+            raise Refusal(f"a {what} row has {len(cells)} cells, not {width}: changed layout")
+        rows.append(cells)
+    return code, rows
+
+
 def _text(node) -> str:
     return " ".join(node.text_content().split())
 
@@ -56,16 +73,9 @@ def _arrow_sign(cell) -> int | None:
 def parse_sise_day(response: Response) -> list[DailyPrice]:
     """Rows of the 일별시세 table. The sign of 전일비 comes from the ``em.bu_p*`` arrow; empty padding
     rows and the all-empty row of a code without data are skipped."""
-    code = _code(response)
-    tree, _ = _page(response, "Nnavi")
-    tables = _TYPE2_TABLES(tree)
-    if not tables:
-        raise Refusal("no table.type2: changed layout")
+    code, rows = _list_rows(response, 7, "price")
     records = []
-    for row in _HOVER_ROWS(tables[0]):
-        cells = row.findall("td")
-        if len(cells) != 7:
-            raise Refusal(f"a price row has {len(cells)} cells, not 7: changed layout")
+    for cells in rows:
         texts = [_text(c) for c in cells]
         # 전일비 holds the hidden arrow word (<span class="blind">상승</span>) before the number
         texts[2] = " ".join("".join(_VISIBLE_TEXT(cells[2])).split())
@@ -112,16 +122,9 @@ _COMMENTS = re.compile(r"\[(\d+)\]")
 def parse_board(response: Response) -> list[BoardPost]:
     """Rows of the 종목토론실 list. A row the clean-bot hid has no link: it is kept with
     ``hidden=True`` and a synthetic id ``hidden-<YYYYMMDDHHMM>-<author>``."""
-    code = _code(response)
-    tree, _ = _page(response, "Nnavi")
-    tables = _TYPE2_TABLES(tree)
-    if not tables:
-        raise Refusal("no table.type2: changed layout")
+    code, rows = _list_rows(response, 6, "board")
     records = []
-    for row in _HOVER_ROWS(tables[0]):
-        cells = row.findall("td")
-        if len(cells) != 6:
-            raise Refusal(f"a board row has {len(cells)} cells, not 6: changed layout")
+    for cells in rows:
         posted_text = _text(cells[0])
         if not posted_text:
             continue
