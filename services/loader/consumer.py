@@ -208,7 +208,7 @@ class Loader:
 
     def _decoder_pool(self) -> Executor:
         """The decoder processes, started now (while the group join is under way): spawned, not
-        forked, as librdkafka's threads are running; they leave SIGINT/SIGTERM to this process."""
+        forked, as librdkafka's threads are running; they leave a Ctrl-C to this process."""
         if not self.decoders:
             return _InProcess()
         pool = ProcessPoolExecutor(self.decoders, mp_context=multiprocessing.get_context("spawn"),

@@ -122,3 +122,29 @@ def test_given_sigterm_when_loading_then_the_batch_in_hand_is_finished_and_the_l
     assert rest.returncode == 0, err.decode()[-2000:]
     count, distinct, _ = _table_state(settings)
     assert (count, distinct) == (60_000, 60_000)
+
+
+def test_given_a_decoder_killed_when_loading_then_the_loader_fails_loudly_and_a_restart_loads_everything_once(settings):
+    produce(settings, [envelope_bytes(daily_price(i)) for i in range(120_000)])
+    proc = _loader(settings, "--until-idle", "--decoders", "2")
+    deadline = time.monotonic() + 60
+    while _table_state(settings)[0] == 0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the loader finished before a decoder could be killed"
+    decoders = []
+    for pid in _children(proc.pid):
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            if b"spawn_main" in cmdline.read():
+                decoders.append(pid)
+    assert len(decoders) == 2
+    os.kill(decoders[0], signal.SIGKILL)
+    _out, err = proc.communicate(timeout=60)  # no hang: the broken pool ends the run
+    assert proc.returncode != 0
+    assert b"BrokenProcessPool" in err or b"terminated abruptly" in err, err.decode()[-2000:]
+    count, distinct, _ = _table_state(settings)
+    assert count == distinct and count < 120_000  # what it committed, once; not everything
+
+    rest = _loader(settings, "--until-idle", "--idle-seconds", "1")
+    _out, err = rest.communicate(timeout=300)
+    assert rest.returncode == 0, err.decode()[-2000:]
+    assert _table_state(settings)[:2] == (120_000, 120_000)
