@@ -4,7 +4,7 @@ produced once; the loader (a new consumer group each time, into a fresh database
 then take turns for --rounds rounds, and the table gives the medians (a single raw COPY on a
 shared 2-core machine varied from 3.4 s to 6.0 s for the same million rows).
 
-    .venv/bin/python tests/bench/bench_loader.py [--records 1000000] [--executemany 50000] [--decoders N] [--rounds 3]
+    .venv/bin/python tests/bench/bench_loader.py [--records 1000000] [--executemany 50000] [--decoders N[,M]] [--rounds 3]
 
 Needs the local stack (`insertcoin stack up`). Prints a Markdown table for docs/BENCHMARKS.md.
 """
@@ -134,10 +134,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--executemany", type=int, default=50_000)
-    parser.add_argument("--decoders", type=int, default=None, help="the loader's --decoders (default: its own)")
+    parser.add_argument("--decoders", default=None,
+                        help="the loader's --decoders (default: its own); a comma list (0,2) compares "
+                             "them, each round running each in turn")
     parser.add_argument("--rounds", type=int, default=3,
                         help="loader runs and raw COPYs, interleaved; the table gives the medians")
     args = parser.parse_args()
+    configs = [None] if args.decoders is None else [int(d) for d in args.decoders.split(",")]
     env = stack.up()
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], prefix)
@@ -148,39 +151,49 @@ def main() -> None:
     at = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)  # as in envelope_bytes: the same rows
     rows = [row_values(daily_price(i), source="test", run_id="bench", extracted_at=at) for i in range(args.records)]
 
-    loads, copies, memory = [], [], []
-    for _ in range(args.rounds):
-        # Each round: a fresh database, the whole topic read again by a new consumer group, then a
-        # raw COPY of the same rows into the same (emptied) table.
-        db = fresh_database(env)
-        try:
-            settings = Settings(database_url=db["loader"], kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
-                                kafka_topic_prefix=prefix, _env_file=None)
-            load_s, rss_kib = run_loader(settings, args.records, args.decoders)
-            loads.append(load_s)
-            memory.append(rss_kib)
-            copies.append(raw_copy(db["admin"], rows))
-            if len(loads) == args.rounds:
-                many_s = executemany(db["admin"], rows[: args.executemany])
-        finally:
-            drop_database(env, db["name"])
+    loads = {c: [] for c in configs}
+    copies = {c: [] for c in configs}
+    memory = {c: [] for c in configs}
+    for round_ in range(args.rounds):
+        for config in configs:
+            # Each run: a fresh database, the whole topic read again by a new consumer group, then
+            # a raw COPY of the same rows into the same (emptied) table.
+            db = fresh_database(env)
+            try:
+                settings = Settings(database_url=db["loader"], kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
+                                    kafka_topic_prefix=prefix, _env_file=None)
+                load_s, rss_kib = run_loader(settings, args.records, config)
+                loads[config].append(load_s)
+                memory[config].append(rss_kib)
+                copies[config].append(raw_copy(db["admin"], rows))
+                if round_ == args.rounds - 1 and config == configs[-1]:
+                    many_s = executemany(db["admin"], rows[: args.executemany])
+            finally:
+                drop_database(env, db["name"])
     n = args.records
-    load_s, copy_s = statistics.median(loads), statistics.median(copies)
-    loader_rate, copy_rate, many_rate = n / load_s, n / copy_s, args.executemany / many_s
+    all_copies = [c for runs in copies.values() for c in runs]
+    copy_s = statistics.median(all_copies)
+    copy_rate, many_rate = n / copy_s, args.executemany / many_s
     print(f"| path | records | seconds (median of {args.rounds}) | records/s | vs raw COPY |")
     print(f"|---|---:|---:|---:|---:|")
-    print(f"| loader (Kafka -> validate -> COPY, or COPY staging + upsert -> commit offsets) | {n:,} | {load_s:.1f} | {loader_rate:,.0f} | {loader_rate / copy_rate:.2f} |")
+    for config in configs:
+        load_s = statistics.median(loads[config])
+        name = "" if config is None else f", --decoders {config}"
+        print(f"| loader (Kafka -> validate -> COPY, or COPY staging + upsert -> commit offsets{name}) | {n:,} | "
+              f"{load_s:.1f} | {n / load_s:,.0f} | {n / load_s / copy_rate:.2f} |")
     print(f"| raw COPY into the table | {n:,} | {copy_s:.1f} | {copy_rate:,.0f} | 1.00 |")
     print(f"| plain executemany INSERT (once) | {args.executemany:,} | {many_s:.1f} | {many_rate:,.0f} | {many_rate / copy_rate:.2f} |")
-    print("\nrounds (loader s / raw COPY s = ratio): " + ", ".join(
-        f"{load:.1f} / {copy:.1f} = {copy / load:.2f}" for load, copy in zip(loads, copies)))
-    decoders = "default" if args.decoders is None else args.decoders
-    # the second half of each run: past start-up, how the memory behaves under steady load
-    steady = sorted(s for rss in memory for s in rss[len(rss) // 2:] if s) or [0]
-    peak = max((s for rss in memory for s in rss), default=0)
-    print(f"loader RSS (process and decoders, --decoders {decoders}): peak {peak / 1024:.0f} MiB; "
-          f"second half of each run: median {steady[len(steady) // 2] / 1024:.0f} MiB, "
-          f"range {steady[0] / 1024:.0f}-{steady[-1] / 1024:.0f} MiB; producing the records took {produce_s:.1f} s")
+    print()
+    for config in configs:
+        decoders = "default" if config is None else config
+        print(f"--decoders {decoders}, rounds (loader s / raw COPY s after it = ratio): " + ", ".join(
+            f"{load:.1f} / {copy:.1f} = {copy / load:.2f}" for load, copy in zip(loads[config], copies[config])))
+        # the second half of each run: past start-up, how the memory behaves under steady load
+        steady = sorted(s for rss in memory[config] for s in rss[len(rss) // 2:] if s) or [0]
+        peak = max((s for rss in memory[config] for s in rss), default=0)
+        print(f"  loader RSS (process and decoders): peak {peak / 1024:.0f} MiB; second half of each run: "
+              f"median {steady[len(steady) // 2] / 1024:.0f} MiB, range {steady[0] / 1024:.0f}-{steady[-1] / 1024:.0f} MiB")
+    print(f"producing the records took {produce_s:.1f} s")
 
 
 if __name__ == "__main__":
