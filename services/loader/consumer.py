@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import os
 import signal
 import time
 from collections import defaultdict, deque
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tenacity import (before_sleep_log, retry, retry_if_exception_type, stop_aft
                       wait_exponential, wait_random)
 
 from services.loader.decode import Decoded, decode_batch, start_decoder
+from services.loader.pool import DecoderPool
 from services.loader.writer import BatchWriter, DeadLetter
 from shared.broker import librdkafka_security_config, make_producer
 from shared.records import STREAMS
@@ -207,15 +207,11 @@ class Loader:
         return self.stats
 
     def _decoder_pool(self) -> Executor:
-        """The decoder processes, started now (while the group join is under way): spawned, not
-        forked, as librdkafka's threads are running; they leave a Ctrl-C to this process."""
+        """The decoder processes, started now (while the group join is under way); they leave a
+        Ctrl-C to this process. A decoder's death fails the run at once (see ``pool``)."""
         if not self.decoders:
             return _InProcess()
-        pool = ProcessPoolExecutor(self.decoders, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=start_decoder)
-        for _ in range(self.decoders):
-            pool.submit(int)
-        return pool
+        return DecoderPool(self.decoders, initializer=start_decoder)
 
     def _submit(self, decoders: Executor, messages: list[Message]) -> Batch:
         keys = [m.key() for m in messages]

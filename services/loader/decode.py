@@ -106,10 +106,10 @@ class Decoded:
 
 def start_decoder() -> None:
     """Set up a decoder process: a Ctrl-C (SIGINT to the whole process group) is the loader's to
-    handle: it finishes its batches and stops its decoders. SIGTERM keeps its default, so that a
-    broken pool can terminate the decoders left. A loader killed outright takes its decoders with
-    it (their task queue never closes, as every decoder holds its write end). The cyclic GC is kept
-    from rescanning each batch's young objects (see the CLI)."""
+    handle: it finishes its batches and stops its decoders. A loader killed outright takes its
+    decoders with it: an idle decoder sees its pipe close, a busy one is ended by a watchdog
+    thread that sees its parent change. The cyclic GC is kept from rescanning each batch's young
+    objects (see the CLI)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     loader = os.getppid()
 

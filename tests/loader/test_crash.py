@@ -20,10 +20,30 @@ UNIQUE = 200_000
 DUPLICATES = 30_000  # re-sent records (same content, another run): must not double
 
 
+_started: list[subprocess.Popen] = []
+
+
 def _loader(settings, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "shared.cli", "load", "--batch-size", "20000", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "load", "--batch-size", "20000", *args],
                             env=subprocess_env(settings, LOG_LEVEL="WARNING"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _started.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _no_loader_left():
+    """A test that fails half-way leaves no loader behind (one still in the consumer group would
+    hold its partitions, and stall the tests after it, until the group timed it out)."""
+    yield
+    while _started:
+        proc = _started.pop()
+        if proc.poll() is None:
+            decoders = _children(proc.pid)
+            proc.kill()
+            proc.communicate()
+            for pid in _alive(decoders):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _children(pid: int) -> set[int]:
