@@ -49,6 +49,8 @@ def _in_utc(value: dt.datetime) -> dt.datetime:
 
 KstDatetime = Annotated[AwareDatetime, AfterValidator(_in_kst)]
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+#: Validators that only change how an instant is written (its zone), never which instant it is.
+ZONE_ONLY = frozenset({_in_kst, _in_utc})
 
 
 class Record(BaseModel):
@@ -138,10 +140,11 @@ class DailyPrice(Record):
 
     @model_validator(mode="after")
     def _halted_has_no_prices(self) -> "DailyPrice":
-        prices = (self.open, self.high, self.low)
-        if self.halted and any(p is not None for p in prices):
-            raise ValueError("a halted day has no open/high/low")
-        if not self.halted and any(p is None for p in prices):
+        # (spelled out: the loader runs this for every record it checks)
+        if self.halted:
+            if self.open is not None or self.high is not None or self.low is not None:
+                raise ValueError("a halted day has no open/high/low")
+        elif self.open is None or self.high is None or self.low is None:
             raise ValueError("a trading day needs open, high and low (or halted=true)")
         return self
 

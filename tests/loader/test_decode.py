@@ -1,6 +1,8 @@
 """The decoders' pure part: from message bytes to COPY text per stream, or the reason a message is refused."""
 from __future__ import annotations
 
+import datetime as dt
+
 import orjson
 
 from services.loader.decode import decode_batch
@@ -52,3 +54,21 @@ def test_given_a_container_cpu_quota_when_counting_cores_then_the_quota_caps_the
     (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")  # cgroup v1: one core
     (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
     assert usable_cores(tmp_path) == 1
+
+
+def test_given_timestamps_in_any_zone_when_written_as_copy_text_then_each_reads_as_isoformat_writes_it():
+    from zoneinfo import ZoneInfo
+
+    from pydantic import AwareDatetime, TypeAdapter
+
+    from services.loader.writer import copy_text
+
+    parsed = TypeAdapter(list[AwareDatetime]).validate_json(
+        b'["2026-11-21T00:00:00Z", "2026-11-21T09:00:00.000123+09:00", "2026-11-21T00:00:00-0330"]')
+    fixed = [dt.datetime(2026, 1, 1, 0, 0, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))]
+    odd = [dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30, seconds=15)))]
+    lmt = [dt.datetime(1900, 1, 1, tzinfo=ZoneInfo("Asia/Seoul"))]  # +08:27:52, not a whole minute
+    for column in (parsed, parsed + [None], fixed, odd, lmt, fixed + lmt):
+        lines = copy_text([(value,) for value in column]).splitlines()
+        assert lines == [r"\N" if v is None else v.isoformat() for v in column]
+    assert copy_text([(odd[0],)]).startswith("2026-01-01T00:00:00+05:30:15")  # not rounded to the minute

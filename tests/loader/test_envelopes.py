@@ -103,3 +103,17 @@ def test_given_a_halted_day_with_prices_when_validated_as_dicts_then_the_models_
     envelope["record"]["halted"] = True
     with pytest.raises(ValidationError, match="a halted day has no open/high/low"):
         VALIDATORS["daily_price"][0].validate_json(orjson.dumps(envelope))
+
+
+def test_given_timestamps_in_other_zones_when_validated_as_dicts_then_they_are_the_same_instants_as_the_models():
+    post = SAMPLES["board_post"][0]
+    envelope = orjson.loads(Envelope.wrap(post, source="t", run_id="r", extracted_at=AT).model_dump_json())
+    envelope["extracted_at"] = "2026-11-21T10:02:03+09:00"   # the model moves it to UTC
+    envelope["record"]["posted_at"] = "2026-11-20T15:00:00Z"  # and this to KST
+    payload = orjson.dumps(envelope)
+    model = TYPED["board_post"].__pydantic_validator__.validate_json(payload)
+    as_dict = VALIDATORS["board_post"][0].validate_json(payload)
+    assert as_dict["extracted_at"] == model.extracted_at == AT  # the same instants...
+    assert as_dict["record"]["posted_at"] == model.record.posted_at
+    assert as_dict["extracted_at"].utcoffset() == dt.timedelta(hours=9)  # ...in the zones they came in
+    assert model.record.posted_at.utcoffset() == dt.timedelta(hours=9)
