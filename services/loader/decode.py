@@ -6,7 +6,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter, itemgetter
@@ -100,7 +100,7 @@ class Decoded:
     """A batch of messages after the contract check, in COPY text ready for the tables."""
 
     texts: dict[str, bytes] = field(default_factory=dict)          # stream -> its rows in COPY text (UTF-8)
-    rows: dict[str, list[int]] = field(default_factory=dict)       # stream -> message index of each row
+    rows: dict[str, Sequence[int]] = field(default_factory=dict)   # stream -> message index of each row
     refused: list[tuple[int, str]] = field(default_factory=list)   # (message index, reason)
 
 
@@ -138,7 +138,8 @@ def decode_batch(streams: str | list[str], keys: list[bytes | None], values: lis
         rows, positions = _check_stream(stream, indices, keys, values, decoded.refused)
         if rows:
             decoded.texts[stream] = copy_text(rows).encode()
-            decoded.rows[stream] = positions
+            # (all of them, the common case: a range, which goes back to the loader in a few bytes)
+            decoded.rows[stream] = range(len(values)) if len(positions) == len(values) else positions
     decoded.refused.sort()
     return decoded
 

@@ -54,6 +54,14 @@ def test_given_a_decoder_killed_when_it_holds_a_task_then_every_pending_task_fai
         pool.submit(pool_tasks.square, 2)
 
 
+def test_given_a_task_that_refers_to_itself_when_submitted_then_its_future_fails_and_the_pool_goes_on(pool):
+    loop: list = []
+    loop.append(loop)  # tasks are pickled without the memo: a cycle cannot be sent
+    with pytest.raises((ValueError, RecursionError)):
+        pool.submit(pool_tasks.square, loop).result(timeout=30)
+    assert pool.submit(pool_tasks.square, 4).result(timeout=30) == 16
+
+
 def test_given_a_shutdown_when_tasks_are_queued_then_they_finish_first_and_the_decoders_exit(pool):
     futures = [pool.submit(pool_tasks.square, i) for i in range(10)]
     pool.shutdown(wait=True)
