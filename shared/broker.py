@@ -5,14 +5,17 @@ import argparse
 import logging
 import time
 from collections.abc import Iterable
-
-from kafka import KafkaConsumer, KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from typing import TYPE_CHECKING
 
 from shared.records import Envelope, Record
 from shared.settings import Settings
 from shared.topics import Topic, all_topics, topic_for
+
+if TYPE_CHECKING:
+    from kafka import KafkaProducer
+
+# kafka-python is imported where it is used: it takes a tenth of a second, and the loader (a
+# librdkafka consumer) only needs it for its first dead letter.
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ def _msk_iam_token(_config: str | None) -> tuple[str, float]:
 
 def wait_for_broker(bootstrap: str, timeout: float = 60.0, **security) -> None:
     """Block until the broker answers a metadata request."""
+    from kafka.admin import KafkaAdminClient
+
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -76,6 +81,9 @@ def wait_for_broker(bootstrap: str, timeout: float = 60.0, **security) -> None:
 def ensure_topics(bootstrap: str, prefix: str = "insertcoin.",
                   topics: Iterable[Topic] | None = None, replication: int = 1, **security) -> list[str]:
     """Create the fleet's topics that do not exist yet; returns the names created."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
     wanted = list(topics) if topics is not None else all_topics(prefix)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **security)
     try:
@@ -95,6 +103,8 @@ def ensure_topics(bootstrap: str, prefix: str = "insertcoin.",
 
 def list_topics(bootstrap: str) -> dict[str, int]:
     """Topic name -> partition count (internal topics left out)."""
+    from kafka import KafkaConsumer
+
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=10000)
     try:
         return {t: len(consumer.partitions_for_topic(t) or ())
@@ -105,6 +115,8 @@ def list_topics(bootstrap: str) -> dict[str, int]:
 
 def make_producer(settings: Settings, **overrides) -> KafkaProducer:
     """An idempotent producer with acks=all: a retried send is never written twice."""
+    from kafka import KafkaProducer
+
     config = dict(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         acks="all",
