@@ -36,5 +36,6 @@ def run(args: argparse.Namespace) -> int:
     stats = loader.run(until_idle=args.until_idle, idle_seconds=args.idle_seconds)
     print(orjson.dumps({"batches": stats.batches, "messages": stats.messages,
                         "written": stats.written, "unchanged": stats.unchanged,
-                        "dead_letters": stats.dead, "per_stream": dict(stats.per_stream)}).decode())
+                        "dead_letters": stats.dead, "per_stream": dict(stats.per_stream),
+                        "loading_seconds": stats.loading_seconds}).decode())
     return 0

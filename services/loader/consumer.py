@@ -81,6 +81,16 @@ class LoadStats:
     unchanged: int = 0
     dead: int = 0
     per_stream: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    assigned_at: float | None = None   # monotonic: the first partitions came (start-up is over)
+    committed_at: float | None = None  # monotonic: the last batch's offsets were committed
+
+    @property
+    def loading_seconds(self) -> float | None:
+        """From the first assignment to the last commit: the loading, without the process's start-up
+        and the idle wait before it stops."""
+        if self.assigned_at is None or self.committed_at is None:
+            return None
+        return self.committed_at - self.assigned_at
 
 
 class Loader:
@@ -138,6 +148,8 @@ class Loader:
 
     def _on_assign(self, _consumer, partitions: list[TopicPartition]) -> None:
         self._assigned = True
+        if self.stats.assigned_at is None:
+            self.stats.assigned_at = time.monotonic()
         self._assignment = {(tp.topic, tp.partition) for tp in partitions}
         self._at_end.clear()
         log.info("partitions assigned", extra={"partitions": len(partitions)})
@@ -186,6 +198,11 @@ class Loader:
                 self._decoder_pool() as decoders:
             try:
                 while not self._stopping:
+                    if in_flight and self._assignment and self._at_end >= self._assignment:
+                        # Caught up: nothing left to read alongside, so the batches in hand are
+                        # written and committed now rather than after the next (idle) poll.
+                        while in_flight:
+                            self._finish(in_flight.popleft().result())
                     messages = self._poll_batch()
                     if messages:
                         batch = self._submit(decoders, messages)
@@ -304,6 +321,7 @@ class Loader:
         for tp, offset in batch.offsets.items():
             self._uncommitted[tp] = max(self._uncommitted.get(tp, -1), offset)
         self._commit_offsets()
+        self.stats.committed_at = time.monotonic()
         self.stats.batches += 1
         self.stats.messages += len(batch.messages)
         self.stats.dead += len(batch.dead)
