@@ -101,6 +101,22 @@ def ensure_topics(bootstrap: str, prefix: str = "insertcoin.",
         admin.close()
 
 
+def delete_topics(bootstrap: str, prefix: str, **security) -> list[str]:
+    """Delete every topic under ``prefix`` (a test's or a bench's own); returns their names."""
+    from kafka.admin import KafkaAdminClient
+
+    if not prefix or prefix == "insertcoin.":
+        raise ValueError(f"refusing to delete the topics under {prefix!r}: only a scratch prefix")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **security)
+    try:
+        doomed = [name for name in admin.list_topics() if name.startswith(prefix)]
+        if doomed:
+            admin.delete_topics(doomed, timeout_ms=30000)
+        return doomed
+    finally:
+        admin.close()
+
+
 def list_topics(bootstrap: str) -> dict[str, int]:
     """Topic name -> partition count (internal topics left out)."""
     from kafka import KafkaConsumer

@@ -46,13 +46,15 @@ def database(stack_env) -> dict[str, str]:
 
 
 @pytest.fixture
-def topic_prefix(stack_env) -> str:
-    """A topic prefix of this test's own, with every fleet topic created under it."""
-    from shared.broker import ensure_topics
+def topic_prefix(stack_env) -> Iterator[str]:
+    """A topic prefix of this test's own, with every fleet topic created under it (and deleted
+    after: a broker that keeps every test's partitions runs out of heap over a few suites)."""
+    from shared.broker import delete_topics, ensure_topics
 
     prefix = f"t{uuid.uuid4().hex[:8]}."
     ensure_topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"], prefix)
-    return prefix
+    yield prefix
+    delete_topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"], prefix)
 
 
 @pytest.fixture
