@@ -21,9 +21,11 @@ def daily_price(i: int, *, close: float | None = None) -> DailyPrice:
                       foreign_ratio=12.5)
 
 
-def envelope_bytes(record, run_id: str = "test-run") -> tuple[bytes, bytes]:
-    envelope = Envelope.wrap(record, source="test", run_id=run_id,
-                             extracted_at=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc))
+EXTRACTED_AT = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
+
+
+def envelope_bytes(record, run_id: str = "test-run", extracted_at: dt.datetime = EXTRACTED_AT) -> tuple[bytes, bytes]:
+    envelope = Envelope.wrap(record, source="test", run_id=run_id, extracted_at=extracted_at)
     return envelope.key.encode(), envelope.model_dump_json().encode()
 
 
