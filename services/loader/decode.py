@@ -8,9 +8,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from operator import attrgetter, itemgetter
-from typing import Any
+from operator import attrgetter, call, itemgetter
+from typing import Any, Literal, get_args, get_origin
 
 import orjson
 from pydantic import ValidationError
@@ -18,7 +17,7 @@ from pydantic import ValidationError
 from services.loader.envelopes import VALIDATORS
 from services.loader.tables import SPECS
 from services.loader.writer import copy_text
-from shared.records import STREAMS
+from shared.records import STREAMS, Record
 
 
 @dataclass(frozen=True)
@@ -33,23 +32,52 @@ class _Reader:
     with_run_id: bool   # the envelope's run_id is stored beside the record (crawl_run has its own)
 
 
-# str() of key values (days, codes) as Record.key() writes them; they repeat from record to record
-_text = lru_cache(maxsize=65_536, typed=True)(str)  # typed: 1, 1.0 and True are one key otherwise
+class _Texts(dict):
+    """``str()`` of one key field's values, each written once: days and codes repeat from record to
+    record. One cache per field, so that values of different types never meet (1, 1.0 and True
+    are one dict key); bounded by starting over."""
+
+    def __missing__(self, value: Any) -> str:
+        if len(self) >= 65_536:
+            self.clear()
+        text = self[value] = str(value)
+        return text
+
+
+def _text_of(model: type[Record], name: str) -> Callable[[Any], str]:
+    """How a key field's value becomes its text in ``Record.key()``: ``str``, which hands a string
+    back as it is, for text fields; a cache for the rest."""
+    annotation = model.model_fields[name].annotation
+    if annotation is str or (get_origin(annotation) is Literal and all(isinstance(a, str) for a in get_args(annotation))):
+        return str
+    return _Texts().__getitem__
+
+
+def _key_of(model: type[Record], get: Callable) -> Callable[[Any], str]:
+    """The record's natural key as ``Record.key()`` writes it, from its values (the common arities
+    spelled out: this runs for every record the loader checks)."""
+    names = model.primary_key
+    texts = [_text_of(model, name) for name in names]
+    fields = get(*names)
+    if len(names) == 1:
+        text = texts[0]
+        return fields if text is str else (lambda record: text(fields(record)))
+    if len(names) == 2:
+        first, second = texts
+
+        def key(record) -> str:
+            a, b = fields(record)
+            return f"{first(a)}|{second(b)}"
+        return key
+    return lambda record: "|".join(map(call, texts, fields(record)))
 
 
 def _reader(stream: str) -> _Reader:
     validator, dicts = VALIDATORS[stream]
     spec, model = SPECS[stream], STREAMS[stream]
     get = itemgetter if dicts else attrgetter
-    key_fields = get(*model.primary_key)
-    if len(model.primary_key) == 1:
-        def key(record) -> str:
-            return _text(key_fields(record))
-    else:
-        def key(record) -> str:
-            return "|".join(map(_text, key_fields(record)))
     return _Reader(validator, get("stream", "schema_version", "key", "source", "run_id", "extracted_at", "record"),
-                   get(*spec.columns), key, len(spec.provenance) == 3)
+                   get(*spec.columns), _key_of(model, get), len(spec.provenance) == 3)
 
 
 _READERS = {stream: _reader(stream) for stream in STREAMS}

@@ -72,3 +72,17 @@ def test_given_timestamps_in_any_zone_when_written_as_copy_text_then_each_reads_
         lines = copy_text([(value,) for value in column]).splitlines()
         assert lines == [r"\N" if v is None else v.isoformat() for v in column]
     assert copy_text([(odd[0],)]).startswith("2026-01-01T00:00:00+05:30:15")  # not rounded to the minute
+
+
+def test_given_records_of_every_stream_when_their_natural_key_is_read_from_the_validated_values_then_it_is_record_key():
+    from services.loader.decode import _READERS
+    from services.loader.envelopes import VALIDATORS
+    from shared.records import Envelope
+    from tests.loader.test_envelopes import SAMPLES
+
+    for stream, records in SAMPLES.items():
+        validator, dicts = VALIDATORS[stream]
+        for record in records:
+            envelope = validator.validate_json(Envelope.wrap(record, source="t", run_id="r").model_dump_json())
+            values = envelope["record"] if dicts else envelope.record
+            assert _READERS[stream].key(values) == record.key(), stream
