@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from services.replay.effects import EffectsConfig  # noqa: E402
 from services.replay.simulate import build_world  # noqa: E402
 from shared import stack  # noqa: E402
-from shared.broker import ensure_topics  # noqa: E402
+from shared.broker import delete_topics, ensure_topics  # noqa: E402
 from shared.settings import Settings  # noqa: E402
 from shared.topics import BOOKMARKS, topic_for  # noqa: E402
 from tests.crawl.conftest import crawl_env, read_stream  # noqa: E402
@@ -132,6 +132,7 @@ def main() -> int:
                   f"{run['requests'] / max(run['records'], 1):.3f}")
     finally:
         server.stop()
+        delete_topics(env_stack["KAFKA_BOOTSTRAP_SERVERS"], prefix)
     print(f"\nbench process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
     return 0
 

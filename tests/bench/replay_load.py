@@ -79,7 +79,7 @@ def vs_crawler(args) -> None:
     from services.replay.effects import EffectsConfig
     from services.replay.simulate import build_world
     from shared import stack
-    from shared.broker import ensure_topics
+    from shared.broker import delete_topics, ensure_topics
     from shared.settings import Settings
     from tests.bench.bench_crawlers import FIRST, LAST, last_run, timed_crawl
     from tests.crawl.conftest import crawl_env
@@ -108,6 +108,7 @@ def vs_crawler(args) -> None:
             best = max(best, (service, rate), key=lambda b: b[1])
     finally:
         small.stop()
+        delete_topics(env_stack["KAFKA_BOOTSTRAP_SERVERS"], prefix)
     big = Served(["--world", str(args.world), *(["--workers", str(args.workers)] if args.workers > 1 else [])])
     try:
         args.port = big.port
