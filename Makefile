@@ -50,7 +50,7 @@ bench-stack: venv
 
 bench-loader: venv
 	$(BIN)/insertcoin stack up
-	$(PY) tests/bench/bench_loader.py --records 1000000 --executemany 50000
+	$(PY) tests/bench/bench_loader.py --records 1000000 --executemany 50000 --rounds 5
 
 bench-parsers: venv
 	$(PY) tests/bench/bench_parsers.py
