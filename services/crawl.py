@@ -2,15 +2,18 @@
 once, publish its records, its ``crawl_run`` and its bookmarks to Kafka, then exit.
 
 Exit codes: 0 succeeded, 1 failed, 2 configuration error, 3 partial (some pages failed),
-4 blocked (the source answered block pages several times in a row).
+4 blocked (the source answered block pages several times in a row), 5 Kafka does not answer,
+130/143 interrupted by SIGINT/SIGTERM (its ``crawl_run`` says ``interrupted``).
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import importlib
+import re
 
 from shared.crawling.days import CrawlPlan
+from shared.errors import EXIT_USAGE, UserError
 from shared.settings import get_settings
 
 #: CLI name -> spider class (module:attribute), imported only when used
@@ -37,10 +40,18 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+#: A listing code: six digits or capital letters (005930, 0126Z0).
+CODE = re.compile(r"[0-9A-Z]{6}")
+
+
 def _codes(text: str) -> tuple[str, ...]:
-    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    codes = tuple(c.strip() for c in text.split(",") if c.strip())
     if not codes:
         raise argparse.ArgumentTypeError("--codes needs at least one code")
+    bad = [c for c in codes if not CODE.fullmatch(c)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"not a listing code (6 digits or capital letters, e.g. 005930): "
+                                         f"{', '.join(bad)}")
     return codes
 
 
@@ -58,14 +69,15 @@ def _shard(text: str) -> tuple[int, int]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("service", choices=sorted(SERVICES), help="the crawler to run")
     when = parser.add_mutually_exclusive_group()
-    when.add_argument("--date", type=_day, help="one day (YYYY-MM-DD)")
-    when.add_argument("--from", dest="first", type=_day, help="first day of a backfill (with --to)")
+    when.add_argument("--date", type=_day, help="one day (YYYY-MM-DD) (default: what the bookmarks say is new)")
+    when.add_argument("--from", dest="first", type=_day, help="first day of a backfill (default: none)")
     parser.add_argument("--to", dest="last", type=_day, help="last day of a backfill (default: today, KST)")
-    parser.add_argument("--codes", type=_codes, help="stock codes, comma-separated (default: the listing "
-                        "the stockcode crawl learned)")
-    parser.add_argument("--force", action="store_true", help="ignore bookmarks: fetch even what is done")
+    parser.add_argument("--codes", type=_codes, help="listing codes, comma-separated, e.g. 005930,0126Z0 "
+                        "(default: the listing the stockcode crawl learned)")
+    parser.add_argument("--force", action="store_true",
+                        help="ignore bookmarks: fetch even what is done (default: off)")
     parser.add_argument("--shard", type=_shard, help="i/N: only the stocks whose code hashes to shard i of N "
-                        "(CRC-32 of the code mod N), to split a per-stock crawl across N tasks")
+                        "(CRC-32 of the code mod N), to split a per-stock crawl across N tasks (default: all)")
 
 
 def plan_of(args: argparse.Namespace) -> CrawlPlan:
@@ -74,12 +86,12 @@ def plan_of(args: argparse.Namespace) -> CrawlPlan:
     if args.date:
         return CrawlPlan(first=args.date, last=args.date, codes=args.codes, force=args.force, shard=shard)
     if args.last and not args.first:
-        raise SystemExit("insertcoin crawl: --to needs --from")
+        raise UserError("--to needs --from", EXIT_USAGE)
     if args.first:
         from shared.crawling.days import today_kst
         last = args.last or today_kst()
         if last < args.first:
-            raise SystemExit(f"insertcoin crawl: --to {last} is before --from {args.first}")
+            raise UserError(f"--to {last} is before --from {args.first}", EXIT_USAGE)
         return CrawlPlan(first=args.first, last=last, codes=args.codes, force=args.force, shard=shard)
     return CrawlPlan(codes=args.codes, force=args.force, shard=shard)
 

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import signal
 import sys
 
 from shared import logs
+from shared.errors import EXIT_FAILED, EXIT_USAGE, UserError, explain, one_line
 from shared.settings import get_settings
+
+log = logging.getLogger("insertcoin")
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -28,8 +33,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (the options are one ``--help`` away)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="insertcoin", description=__doc__.splitlines()[0])
+    parser = Parser(prog="insertcoin", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -41,6 +53,10 @@ def load_command(name: str):
     return importlib.import_module(COMMANDS[name][0])
 
 
+def _terminated(signum, _frame):
+    raise KeyboardInterrupt(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     top = build_parser()
@@ -49,12 +65,32 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     name, rest = argv[0], argv[1:]
     module = load_command(name)
-    parser = argparse.ArgumentParser(prog=f"insertcoin {name}", description=COMMANDS[name][1])
+    parser = Parser(prog=f"insertcoin {name}", description=COMMANDS[name][1])
     module.add_arguments(parser)
     args = parser.parse_args(rest)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as err:  # pydantic's ValidationError: a bad variable
+        print(f"insertcoin {name}: bad setting: {one_line(err)}", file=sys.stderr)
+        return EXIT_USAGE
     logs.configure(service=getattr(args, "service", None) or name, level=settings.log_level)
-    return int(module.run(args) or 0)
+    # Until a command installs its own handlers (Scrapy, the loader), SIGTERM stops it as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt as err:
+        signum = err.args[0] if err.args else signal.SIGINT
+        print(f"insertcoin {name}: interrupted by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
+    except Exception as err:  # noqa: BLE001 - every failure ends as one line and an exit code
+        known = err if isinstance(err, UserError) else explain(err)
+        log.debug("failed", exc_info=True)  # the traceback, with LOG_LEVEL=DEBUG only
+        if known is None:
+            print(f"insertcoin {name}: failed: {type(err).__name__}: {one_line(err)} "
+                  "(LOG_LEVEL=DEBUG shows the traceback)", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"insertcoin {name}: {known}", file=sys.stderr)
+        return known.exit_code
 
 
 if __name__ == "__main__":

@@ -26,11 +26,29 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+class LibraryChatter(logging.Filter):
+    """Scrapy's and Twisted's INFO lines (versions, settings, middleware lists, stats dumps) are
+    start-up and shutdown chatter: logged at DEBUG, so they show only with ``LOG_LEVEL=DEBUG``.
+    The handler keeps ``level`` itself, whatever a library does to the loggers' levels."""
+
+    CHATTY = ("scrapy", "twisted", "scrapy-playwright", "scrapy_playwright")
+
+    def __init__(self, level: int):
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and record.name.split(".")[0] in self.CHATTY:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return record.levelno >= self.level
+
+
 def configure(service: str, run_id: str = "-", level: str = "INFO") -> None:
     """Send JSON logs to stderr, tagged with ``service`` and ``run_id``."""
     _CONTEXT.update(service=service, run_id=run_id)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(LibraryChatter(logging.getLevelName(level.upper())))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -35,7 +35,7 @@ Metric = Literal[
 ]
 #: Units a financial figure can carry: 100M KRW (억원), KRW, percent, times (배).
 Unit = Literal["KRW_100M", "KRW", "PCT", "X"]
-RunStatus = Literal["running", "succeeded", "failed", "blocked", "partial"]
+RunStatus = Literal["succeeded", "failed", "blocked", "partial", "interrupted"]
 NonNegInt = Annotated[int, Field(ge=0)]
 
 

@@ -13,6 +13,7 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 
 from shared.broker import security_config
+from shared.errors import EXIT_USAGE, UserError
 from shared.settings import Settings
 from shared.topics import BOOKMARKS, topic_for
 
@@ -50,15 +51,12 @@ def read_bookmarks(settings: Settings, timeout: float = 20.0) -> Bookmarks:
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
                              request_timeout_ms=15000, **security_config(settings))
     try:
-        partitions = consumer.partitions_for_topic(topic)
+        if topic not in consumer.topics():  # a full metadata answer: the topic is not there
+            raise UserError(f"the bookmark topic {topic} does not exist (KAFKA_TOPIC_PREFIX="
+                            f"{settings.kafka_topic_prefix!r}): run `insertcoin topics` to create the fleet's "
+                            "topics, or fix the prefix", EXIT_USAGE)
+        partitions = consumer.partitions_for_topic(topic) or ()
         deadline = time.monotonic() + timeout
-        while partitions is None:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"bookmark topic {topic} does not exist: run `insertcoin stack up` "
-                                   "or create the fleet's topics")
-            time.sleep(0.2)
-            consumer.topics()
-            partitions = consumer.partitions_for_topic(topic)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)

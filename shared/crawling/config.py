@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import Settings
@@ -62,6 +63,21 @@ class CrawlEnv(BaseSettings):
     checkpoint_units: int = 20          # write bookmarks after this many finished units ...
     checkpoint_seconds: float = 15.0    # ... or this long since the last checkpoint, whichever first
 
+    @model_validator(mode="after")
+    def _sane(self) -> "CrawlEnv":
+        check_limits(self)  # refused here, before Scrapy starts, not inside Twisted
+        return self
+
+
+def check_limits(config) -> None:
+    """Refuse limits that make no sense (on a CrawlEnv or a CrawlConfig), naming the variable."""
+    if config.retry_times < 0 or config.max_blocks < 1:
+        raise ValueError("CRAWL_RETRY_TIMES must be >= 0 and CRAWL_MAX_BLOCKS >= 1")
+    if config.backoff_base < 0 or config.backoff_max < config.backoff_base:
+        raise ValueError("CRAWL_BACKOFF_BASE must be >= 0 and <= CRAWL_BACKOFF_MAX")
+    if config.checkpoint_units < 1 or config.checkpoint_seconds <= 0:
+        raise ValueError("CRAWL_CHECKPOINT_UNITS must be >= 1 and CRAWL_CHECKPOINT_SECONDS > 0")
+
 
 @dataclass(frozen=True)
 class CrawlConfig:
@@ -94,12 +110,7 @@ class CrawlConfig:
             checkpoint_units=settings.getint("INSERTCOIN_CHECKPOINT_UNITS", 20),
             checkpoint_seconds=settings.getfloat("INSERTCOIN_CHECKPOINT_SECONDS", 15.0),
         )
-        if config.retry_times < 0 or config.max_blocks < 1:
-            raise ValueError("CRAWL_RETRY_TIMES must be >= 0 and CRAWL_MAX_BLOCKS >= 1")
-        if config.backoff_base < 0 or config.backoff_max < config.backoff_base:
-            raise ValueError("CRAWL_BACKOFF_BASE must be >= 0 and <= CRAWL_BACKOFF_MAX")
-        if config.checkpoint_units < 1 or config.checkpoint_seconds <= 0:
-            raise ValueError("CRAWL_CHECKPOINT_UNITS must be >= 1 and CRAWL_CHECKPOINT_SECONDS > 0")
+        check_limits(config)
         return config
 
 

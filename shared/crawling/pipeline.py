@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import time
 
 from shared.crawling.bookmarks import send_bookmarks
@@ -135,9 +136,24 @@ class KafkaPipeline:
 
     @staticmethod
     def _status(spider, stats) -> tuple[str, str]:
+        signum = getattr(spider.crawler, "interrupted_by", None)
+        if signum:  # Ctrl-C, docker stop, an ECS task stop: what was delivered is kept, but not a success
+            return "interrupted", f"stopped by {signal.Signals(signum).name} after {spider.finished_units} unit(s)"
         if spider.stop_reason:
             return _STOP_STATUS.get(spider.stop_reason, "failed"), spider.stop_message or spider.stop_reason
         errors = stats.get_value("insertcoin/errors", 0)
         if errors:
             return "partial", f"{errors} page(s) failed; first: {spider.first_error}"
+        if not stats.get_value("downloader/request_count", 0):
+            return "succeeded", _why_nothing(spider.plan, stats.get_value("insertcoin/units_skipped", 0))
         return "succeeded", ""
+
+
+def _why_nothing(plan, skipped: int) -> str:
+    """Why a run fetched nothing, in words a person can act on."""
+    span = "" if not plan.first else f" on {plan.first}" if plan.first == plan.last else \
+        f" from {plan.first} to {plan.last}"
+    if skipped:
+        return (f"nothing new to fetch: {skipped} unit(s){span} already crawled up to their bookmarks: "
+                "use --force to fetch again")
+    return f"nothing to crawl{span}: no stock in the listing{' or shard' if plan.shard else ''}"

@@ -36,7 +36,7 @@ def _samples() -> dict[str, list[Record]]:
     found["daily_price"] += [daily_price(7), daily_price(8).model_copy(update={"halted": True, "open": None,
                                                                              "high": None, "low": None})]
     found["stock_listing"].append(StockListing(code="0126Z0", name="삼성\t스팩\n1호", market="KONEX"))
-    found["crawl_run"].append(CrawlRun(service="fx", run_id="r-1", started_at=AT, status="running",
+    found["crawl_run"].append(CrawlRun(service="fx", run_id="r-1", started_at=AT, status="interrupted",
                                        detail={"pages": [1, 2], "note": "한글"}))
     return found
 
