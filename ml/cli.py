@@ -15,23 +15,31 @@ import time
 from ml import dataset
 from ml.features import build_panel, price_matrices, top_movers
 from ml.scoring import ScoringConfig, daily_scores, mover_activity, rolling_scores
+from shared.cli import day
+from shared.errors import DEFAULT_WAIT, EXIT_USAGE, UserError, wait_for_postgres
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     when = parser.add_mutually_exclusive_group(required=True)
-    when.add_argument("--date", type=dt.date.fromisoformat, help="score one trading day")
-    when.add_argument("--from", dest="start", type=dt.date.fromisoformat, help="first day to score")
-    when.add_argument("--latest", action="store_true", help="score the latest day with prices")
-    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="last day (with --from)")
-    parser.add_argument("--url", help="database URL (default ML_DATABASE_URL, else DATABASE_URL)")
-    parser.add_argument("--window", type=int, default=250, help="training days per refit")
-    parser.add_argument("--min-train", type=int, default=60, help="days before the first scored day")
-    parser.add_argument("--step", type=int, default=21, help="days scored per refit")
-    parser.add_argument("--permutations", type=int, default=99)
-    parser.add_argument("--bootstrap", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
+    when.add_argument("--date", type=day, help="score one trading day (YYYY-MM-DD) (default: none)")
+    when.add_argument("--from", dest="start", type=day, help="first day to score, with --to (default: none)")
+    when.add_argument("--latest", action="store_true",
+                      help="score the latest day with prices (default: off)")
+    parser.add_argument("--to", dest="end", type=day, help="last day, with --from (default: none)")
+    parser.add_argument("--url", help="database URL (default: ML_DATABASE_URL, else DATABASE_URL)")
+    parser.add_argument("--window", type=int, default=250, help="training days per refit (default: %(default)s)")
+    parser.add_argument("--min-train", type=int, default=60,
+                        help="days before the first scored day (default: %(default)s)")
+    parser.add_argument("--step", type=int, default=21, help="days scored per refit (default: %(default)s)")
+    parser.add_argument("--permutations", type=int, default=99,
+                        help="permutations per significance test (default: %(default)s)")
+    parser.add_argument("--bootstrap", type=int, default=1000,
+                        help="bootstrap resamples per confidence interval (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT,
+                        help="seconds PostgreSQL may take to answer (default: %(default)s)")
 
 
 def database_url(explicit: str | None) -> str:
@@ -98,32 +106,68 @@ def score_range(url: str, start: dt.date, end: dt.date, config: ScoringConfig) -
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
+def _span(start: dt.date, end: dt.date) -> str:
+    return f"on {start} ({start:%A})" if start == end else f"from {start} to {end}"
+
+
+def asked_range(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]:
+    """(start, end) of --date or --from/--to; (None, None) for --latest."""
+    if args.latest:
+        return None, None
+    if args.date:
+        return args.date, args.date
+    if args.end is None:
+        raise UserError("--from needs --to", EXIT_USAGE)
+    if args.end < args.start:
+        raise UserError(f"--to {args.end} is before --from {args.start}", EXIT_USAGE)
+    return args.start, args.end
+
+
+def scorable_range(url: str, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """The range to score: ``start``..``end``, or the latest day with prices (``start`` None).
+    None when the range holds no KRX session (nothing to score); a :class:`UserError` when it
+    holds sessions whose prices are not loaded."""
+    from shared.crawling.days import krx_sessions
+
+    conn = dataset.connect(url)
+    try:
+        with conn.cursor() as cur:
+            if start is None:
+                cur.execute("SELECT max(trade_date) FROM if_stock_daily_price")
+                start = end = cur.fetchone()[0]
+                if start is None:
+                    raise UserError("no daily prices loaded: nothing to score (crawl stockreport and load first)")
+                return start, end
+            cur.execute("SELECT count(*) FROM if_stock_daily_price WHERE trade_date BETWEEN %s AND %s",
+                        (start, end))
+            if cur.fetchone()[0]:
+                return start, end
+    finally:
+        conn.close()
+    sessions = krx_sessions(start, end)
+    if not sessions:
+        return None
+    raise UserError(f"no daily prices loaded {_span(start, end)} ({len(sessions)} KRX session(s)): crawl them "
+                    f"(`insertcoin crawl stockreport --from {sessions[0]} --to {sessions[-1]}`) and load them "
+                    "(`insertcoin load --until-idle`) first")
+
+
 def run(args: argparse.Namespace) -> int:
     from shared import logs, records
 
     logs.bind(run_id=records.new_run_id())      # every log line of this scoring run carries its id
+    start, end = asked_range(args)
     url = database_url(args.url)
-    if args.latest:
-        conn = dataset.connect(url)
-        with conn.cursor() as cur:
-            cur.execute("SELECT max(trade_date) FROM if_stock_daily_price")
-            latest = cur.fetchone()[0]
-        conn.close()
-        if latest is None:
-            log.error("no daily prices loaded: nothing to score")
-            return 1
-        start = end = latest
-    elif args.date:
-        start = end = args.date
-    else:
-        if args.end is None:
-            raise SystemExit("insertcoin score: --from needs --to")
-        start, end = args.start, args.end
-        if end < start:
-            raise SystemExit(f"insertcoin score: --to {end} is before --from {start}")
+    wait_for_postgres(url, args.wait)
+    scored = scorable_range(url, start, end)
+    if scored is None:
+        print(f"no KRX session {_span(start, end)}: nothing to score")
+        return 0
+    start, end = scored
     config = ScoringConfig(window=args.window, min_train=args.min_train, step=args.step,
                            n_perm=args.permutations, n_boot=args.bootstrap, seed=args.seed)
     result = score_range(url, start, end, config)
-    log.info("scored", extra={"from": start.isoformat(), "to": end.isoformat(), **result})
-    print(result)
+    log.debug("scored", extra={"from": start.isoformat(), "to": end.isoformat(), **result})
+    rows = ", ".join(f"{table} {count}" for table, count in result["rows"].items())
+    print(f"scored {_span(start, end)} in {result['seconds']['total']} s: {rows or 'no rows'}")
     return 0

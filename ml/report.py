@@ -11,13 +11,17 @@ import pandas as pd
 
 from ml import dataset, plots
 from ml.cli import database_url
+from shared.cli import day
+from shared.errors import DEFAULT_WAIT, EXIT_USAGE, UserError, wait_for_postgres
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, required=True)
-    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, required=True)
-    parser.add_argument("--out", type=Path, required=True, help="folder for index.html and PNGs")
-    parser.add_argument("--url", help="database URL (default ML_DATABASE_URL, else DATABASE_URL)")
+    parser.add_argument("--from", dest="start", type=day, required=True, help="first day (YYYY-MM-DD), required")
+    parser.add_argument("--to", dest="end", type=day, required=True, help="last day (YYYY-MM-DD), required")
+    parser.add_argument("--out", type=Path, required=True, help="folder for index.html and PNGs, required")
+    parser.add_argument("--url", help="database URL (default: ML_DATABASE_URL, else DATABASE_URL)")
+    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT,
+                        help="seconds PostgreSQL may take to answer (default: %(default)s)")
 
 
 def load_report(conn, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
@@ -78,8 +82,10 @@ def write_report(frames: dict[str, pd.DataFrame], start: dt.date, end: dt.date, 
 
 def run(args: argparse.Namespace) -> int:
     if args.end < args.start:
-        raise SystemExit(f"insertcoin report: --to {args.end} is before --from {args.start}")
-    conn = dataset.connect(database_url(args.url))
+        raise UserError(f"--to {args.end} is before --from {args.start}", EXIT_USAGE)
+    url = database_url(args.url)
+    wait_for_postgres(url, args.wait)
+    conn = dataset.connect(url)
     try:
         frames = load_report(conn, args.start, args.end)
     finally:

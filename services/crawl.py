@@ -8,10 +8,10 @@ Exit codes: 0 succeeded, 1 failed, 2 configuration error, 3 partial (some pages 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib
 import re
 
+from shared.cli import day
 from shared.crawling.days import CrawlPlan
 from shared.errors import EXIT_USAGE, UserError
 from shared.settings import get_settings
@@ -31,13 +31,6 @@ SERVICES: dict[str, str] = {
 def spider_class(service: str):
     module, _, name = SERVICES[service].partition(":")
     return getattr(importlib.import_module(module), name)
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 #: A listing code: six digits or capital letters (005930, 0126Z0).
@@ -69,9 +62,9 @@ def _shard(text: str) -> tuple[int, int]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("service", choices=sorted(SERVICES), help="the crawler to run")
     when = parser.add_mutually_exclusive_group()
-    when.add_argument("--date", type=_day, help="one day (YYYY-MM-DD) (default: what the bookmarks say is new)")
-    when.add_argument("--from", dest="first", type=_day, help="first day of a backfill (default: none)")
-    parser.add_argument("--to", dest="last", type=_day, help="last day of a backfill (default: today, KST)")
+    when.add_argument("--date", type=day, help="one day (YYYY-MM-DD) (default: what the bookmarks say is new)")
+    when.add_argument("--from", dest="first", type=day, help="first day of a backfill (default: none)")
+    parser.add_argument("--to", dest="last", type=day, help="last day of a backfill (default: today, KST)")
     parser.add_argument("--codes", type=_codes, help="listing codes, comma-separated, e.g. 005930,0126Z0 "
                         "(default: the listing the stockcode crawl learned)")
     parser.add_argument("--force", action="store_true",

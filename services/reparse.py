@@ -44,14 +44,25 @@ def _with_counts(record, counts: dict):
     return record.model_copy(update={"views": found.views, "likes": found.likes, "dislikes": found.dislikes})
 
 
+def _service(text: str) -> str:
+    from services.crawl import SERVICES
+    if text not in SERVICES:
+        raise argparse.ArgumentTypeError(f"unknown service {text!r} (one of {', '.join(sorted(SERVICES))})")
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--service", action="append", help="only this crawler's archive (repeatable)")
+    from shared.cli import day
+    from shared.parsers.cli import parser_name
+    parser.add_argument("--service", action="append", type=_service,
+                        help="only this crawler's archive, repeatable (default: every crawler's)")
     when = parser.add_mutually_exclusive_group()
-    when.add_argument("--date", type=dt.date.fromisoformat, help="fetch day (KST) of the archived bodies")
-    when.add_argument("--from", dest="first", type=dt.date.fromisoformat)
-    parser.add_argument("--to", dest="last", type=dt.date.fromisoformat)
-    parser.add_argument("--parser", help="only bodies archived for this parser (e.g. naver-chart-day)")
-    parser.add_argument("--dry-run", action="store_true", help="parse and count, publish nothing")
+    when.add_argument("--date", type=day, help="fetch day (KST) of the archived bodies (default: every day)")
+    when.add_argument("--from", dest="first", type=day, help="first fetch day (default: the oldest)")
+    parser.add_argument("--to", dest="last", type=day, help="last fetch day (default: the newest)")
+    parser.add_argument("--parser", type=parser_name,
+                        help="only bodies archived for this parser, e.g. naver-chart-day (default: all)")
+    parser.add_argument("--dry-run", action="store_true", help="parse and count, publish nothing (default: off)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -62,20 +62,30 @@ def _msk_iam_token(_config: str | None) -> tuple[str, float]:
 
 
 def wait_for_broker(bootstrap: str, timeout: float = 60.0, **security) -> None:
-    """Block until the broker answers a metadata request."""
+    """Block until the broker answers a metadata request; raise ``Unreachable`` after ``timeout``
+    seconds. The client's own error lines while it waits stay out of the log."""
     from kafka.admin import KafkaAdminClient
 
+    from shared.errors import Unreachable, wait_for_kafka
+
+    wait_for_kafka(bootstrap, timeout)  # nothing listens at all: say so now, not after a minute
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, **security)
-            admin.list_topics()
-            admin.close()
-            return
-        except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kafka at {bootstrap} did not answer within {timeout:.0f}s: {exc}")
-            time.sleep(0.3)
+    client_log = logging.getLogger("kafka")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
+    try:
+        while True:
+            try:
+                admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, **security)
+                admin.list_topics()
+                admin.close()
+                return
+            except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
+                if time.monotonic() > deadline:
+                    raise Unreachable("Kafka", bootstrap, f"{type(exc).__name__}: {exc}") from None
+                time.sleep(0.3)
+    finally:
+        client_log.setLevel(level)
 
 
 def ensure_topics(bootstrap: str, prefix: str = "insertcoin.",
@@ -121,7 +131,7 @@ def list_topics(bootstrap: str) -> dict[str, int]:
     """Topic name -> partition count (internal topics left out)."""
     from kafka import KafkaConsumer
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=10000, enable_auto_commit=False)
     try:
         return {t: len(consumer.partitions_for_topic(t) or ())
                 for t in consumer.topics() if not t.startswith("__")}
@@ -196,9 +206,10 @@ class Publisher:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``insertcoin topics``: create the missing fleet topics on KAFKA_BOOTSTRAP_SERVERS."""
-    parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the broker")
+    parser.add_argument("--wait", type=float, default=10.0,
+                        help="seconds the broker may take to answer (default: %(default)s)")
     parser.add_argument("--replication-factor", type=int, default=1,
-                        help="replicas per partition (1 locally; 2-3 on Amazon MSK)")
+                        help="replicas per partition, 1 locally, 2-3 on Amazon MSK (default: %(default)s)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ A subcommand module exposes ``add_arguments(parser)`` and ``run(args) -> int`` (
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import logging
 import signal
@@ -33,11 +34,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def day(text: str) -> dt.date:
+    """An argparse type: a date written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with a usage error in one line (the options are one ``--help`` away)."""
 
     def error(self, message: str):
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        hint = "" if "(see " in message else f" (see {self.prog} --help)"
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}{hint}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +63,14 @@ def load_command(name: str):
     return importlib.import_module(COMMANDS[name][0])
 
 
+def command_parser(name: str) -> tuple:
+    """(module, argument parser) of the subcommand ``name``."""
+    module = load_command(name)
+    parser = Parser(prog=f"insertcoin {name}", description=COMMANDS[name][1])
+    module.add_arguments(parser)
+    return module, parser
+
+
 def _terminated(signum, _frame):
     raise KeyboardInterrupt(signum)
 
@@ -64,9 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         top.parse_args(argv)  # prints help or the error, exits
         return 2
     name, rest = argv[0], argv[1:]
-    module = load_command(name)
-    parser = Parser(prog=f"insertcoin {name}", description=COMMANDS[name][1])
-    module.add_arguments(parser)
+    module, parser = command_parser(name)
     args = parser.parse_args(rest)
     try:
         settings = get_settings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from shared.errors import DEFAULT_WAIT, wait_for_postgres
 from shared.settings import get_settings
 
 ROLE_PASSWORDS = {"insertcoin_loader": "loader_db_password",
@@ -14,6 +15,8 @@ ROLE_PASSWORDS = {"insertcoin_loader": "loader_db_password",
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="database URL (default: DATABASE_ADMIN_URL, else DATABASE_URL)")
+    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT,
+                        help="seconds PostgreSQL may take to answer (default: %(default)s)")
 
 
 def set_role_passwords(url: str, settings) -> list[str]:
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     url = args.url or (settings.database_admin_url or settings.database_url).get_secret_value()
+    wait_for_postgres(url, args.wait)
     migrate(url)
     changed = set_role_passwords(url, settings)
     if settings.metabase_db_password is not None:

@@ -10,19 +10,21 @@ import signal
 import subprocess
 import sys
 import threading
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
+
+from shared.errors import EXIT_USAGE, UserError
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cron", required=True, help='cron expression, e.g. "10 16 * * 1-5"')
-    parser.add_argument("--tz", default="Asia/Seoul", help="time zone of the expression")
-    parser.add_argument("--run-at-start", action="store_true", help="also run once right away")
-    parser.add_argument("--max-runs", type=int, default=0, help="stop after N runs (0: never)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the insertcoin subcommand")
+    parser.add_argument("--cron", required=True, help='cron expression, e.g. "10 16 * * 1-5", required')
+    parser.add_argument("--tz", default="Asia/Seoul", help="time zone of the expression (default: %(default)s)")
+    parser.add_argument("--run-at-start", action="store_true", help="also run once right away (default: off)")
+    parser.add_argument("--max-runs", type=int, default=0, help="stop after N runs, 0: never (default: %(default)s)")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the insertcoin subcommand, required")
 
 
 def next_run(expression: str, tz: str, after: dt.datetime) -> dt.datetime:
@@ -32,13 +34,28 @@ def next_run(expression: str, tz: str, after: dt.datetime) -> dt.datetime:
     return croniter(expression, after.astimezone(ZoneInfo(tz))).get_next(dt.datetime)
 
 
-def run(args: argparse.Namespace) -> int:
-    from shared.cli import COMMANDS
+def checked(args: argparse.Namespace) -> list[str]:
+    """The scheduled subcommand, refused now (not at its first run) if it, its arguments, the
+    cron expression or the time zone are wrong."""
+    from shared.cli import COMMANDS, command_parser
 
-    command = [c for c in args.command if c != "--"]
+    command = args.command[1:] if args.command[:1] == ["--"] else list(args.command)
     if not command or command[0] not in COMMANDS or command[0] == "schedule":
-        print(f"schedule: give an insertcoin subcommand after --, one of {sorted(COMMANDS)}", file=sys.stderr)
-        return 2
+        raise UserError(f"give an insertcoin subcommand after --, one of {', '.join(sorted(set(COMMANDS) - {'schedule'}))}",
+                        EXIT_USAGE)
+    try:
+        ZoneInfo(args.tz)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise UserError(f"--tz {args.tz!r} is not a time zone (e.g. Asia/Seoul)", EXIT_USAGE) from None
+    if not croniter.is_valid(args.cron):
+        raise UserError(f"--cron {args.cron!r} is not a cron expression (minute hour day month weekday, "
+                        "e.g. \"10 16 * * 1-5\")", EXIT_USAGE)
+    command_parser(command[0])[1].parse_args(command[1:])  # a bad argument: one line, exit 2
+    return command
+
+
+def run(args: argparse.Namespace) -> int:
+    command = checked(args)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

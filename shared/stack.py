@@ -364,7 +364,9 @@ def status(settings: Settings | None = None) -> dict:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["up", "down", "status", "env"])
+    parser.add_argument("action", choices=["up", "down", "status", "env"],
+                        help="up: start (installing what is missing), down: stop, status: what runs, "
+                             "env: the connection settings as export lines")
 
 
 def run(args: argparse.Namespace) -> int:

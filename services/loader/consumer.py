@@ -19,11 +19,10 @@ from pathlib import Path
 
 import psycopg2
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
-from tenacity import (before_sleep_log, retry, retry_if_exception_type, stop_after_attempt,
-                      wait_exponential, wait_random)
 
 from services.loader.decode import Decoded, decode_batch, start_decoder
 from services.loader.pool import DecoderPool
+from services.loader.retrying import TRANSIENT as _TRANSIENT_DB, db_retry
 from services.loader.writer import BatchWriter, DeadLetter
 from shared.broker import librdkafka_security_config, make_producer
 from shared.records import STREAMS
@@ -33,7 +32,6 @@ from shared.topics import DEAD_LETTER, topic_for
 log = logging.getLogger(__name__)
 
 GROUP_ID = "insertcoin-loader"
-_TRANSIENT_DB = (psycopg2.OperationalError, psycopg2.InterfaceError)
 
 Partition = tuple[str, int]  # (topic, partition): cheaper per message than a TopicPartition
 
@@ -189,7 +187,7 @@ class Loader:
         Batches form a queue: the decoders validate the next ones while one thread writes the
         oldest to PostgreSQL (where psycopg2 releases the GIL). A batch's offsets are committed only
         after its database commit, and in polling order."""
-        self._connect()
+        db_retry(self._connect)()
         log.info("loader started", extra={"decoders": self.decoders, "batch_size": self.batch_size})
         idle_since = time.monotonic()
         in_flight: deque[Future] = deque()  # batches written (or to be) in this order
@@ -332,8 +330,7 @@ class Loader:
         log.info("batch loaded", extra={"messages": len(batch.messages), "dead": len(batch.dead),
                                         "streams": batch.rows})
 
-    @retry(retry=retry_if_exception_type(_TRANSIENT_DB), wait=wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5),
-           stop=stop_after_attempt(12), reraise=True, before_sleep=before_sleep_log(log, logging.WARNING))
+    @db_retry
     def _write(self, batch: "Batch") -> "Batch":
         """One transaction for the whole batch; rows the database refuses join the dead letters."""
         decoded: Decoded = batch.decoded.result()
@@ -347,8 +344,6 @@ class Loader:
         batch.dead += refused
         return batch
 
-    @retry(retry=retry_if_exception_type(_TRANSIENT_DB), wait=wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5),
-           stop=stop_after_attempt(12), reraise=True, before_sleep=before_sleep_log(log, logging.WARNING))
     def _write_decoded(self, decoded: Decoded, batch: "Batch") -> tuple[int, int, list[DeadLetter]]:
         try:
             if self.connection is None or self.connection.closed:

@@ -15,18 +15,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     serve = sub.add_parser("serve", help="run the replay HTTP server")
     source = serve.add_mutually_exclusive_group()
-    source.add_argument("--world", type=Path, help="world folder written by insertcoin simulate")
+    source.add_argument("--world", type=Path, help="world folder written by insertcoin simulate (default: none)")
     source.add_argument("--recordings", type=Path,
-                        help=f"recordings folder (index.json + bodies); default {DEFAULT_RECORDINGS}")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8950)
+                        help=f"recordings folder (index.json + bodies) (default: {DEFAULT_RECORDINGS})")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8950, help="port to listen on (default: %(default)s)")
     serve.add_argument("--legacy", choices=("closed", "archived"), default="closed",
-                       help="finance.naver.com pages: as today (410/302) or archived copies")
-    serve.add_argument("--fx-daily-limit", type=int, default=1000, help="Eximbank calls per key and day")
+                       help="finance.naver.com pages: as today (410/302) or archived copies (default: %(default)s)")
+    serve.add_argument("--fx-daily-limit", type=int, default=1000,
+                       help="Eximbank calls per key and day (default: %(default)s)")
     serve.add_argument("--clock", help="world clock, KST (YYYY-MM-DDTHH:MM:SS): which statements and estimate "
                        "revisions are public; default the world's last day 23:59:59; also POST /__replay/clock")
     serve.add_argument("--workers", type=int, default=1,
-                       help="processes sharing the port (SO_REUSEPORT); admin fault changes reach one worker")
+                       help="processes sharing the port (SO_REUSEPORT); admin fault changes reach one worker "
+                            "(default: %(default)s)")
 
 
 def build_resource(args: argparse.Namespace):
@@ -60,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
     from twisted.internet import reactor
 
     from services.replay.server import make_site
-    site = make_site(build_resource(args))
+    from shared.errors import EXIT_USAGE, UserError
+    try:
+        site = make_site(build_resource(args))
+    except (FileNotFoundError, ValueError) as err:  # no world/recordings folder, a bad REPLAY_FAULTS or --clock
+        raise UserError(str(err).strip().splitlines()[0], EXIT_USAGE) from None
     children = []
     for _ in range(max(args.workers, 1) - 1):
         pid = os.fork()

@@ -22,23 +22,33 @@ WORLD_VERSION = 2  # 2: financials.jsonl holds timelines (disclosures.py)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stocks", type=int, default=300, help="number of listed securities")
-    parser.add_argument("--from", dest="start", type=dt.date.fromisoformat, required=True,
-                        help="first day (YYYY-MM-DD)")
-    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, required=True,
-                        help="last day (YYYY-MM-DD)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", type=Path, required=True, help="world folder to write")
-    parser.add_argument("--effects", type=Path, help="planted effects config (JSON or YAML)")
+    from shared.cli import day
+    parser.add_argument("--stocks", type=int, default=300,
+                        help="number of listed securities, at least 10 (default: %(default)s)")
+    parser.add_argument("--from", dest="start", type=day, required=True, help="first day (YYYY-MM-DD), required")
+    parser.add_argument("--to", dest="end", type=day, required=True, help="last day (YYYY-MM-DD), required")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the world (default: %(default)s)")
+    parser.add_argument("--out", type=Path, required=True, help="world folder to write, required")
+    parser.add_argument("--effects", type=Path,
+                        help="planted effects config, JSON or YAML (default: the built-in effects)")
     parser.add_argument("--posts-per-day", type=float, default=0.4,
-                        help="mean ordinary board posts per stock and calendar day")
+                        help="mean ordinary board posts per stock and calendar day (default: %(default)s)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from shared.errors import EXIT_USAGE, UserError, one_line
     started = time.perf_counter()
-    summary = build_world(args.out, stocks=args.stocks, start=args.start, end=args.end,
-                          seed=args.seed, effects=load_effects(args.effects),
-                          posts_per_day=args.posts_per_day)
+    if args.effects and not args.effects.is_file():
+        raise UserError(f"--effects {args.effects}: no such file", EXIT_USAGE)
+    try:
+        effects = load_effects(args.effects)
+    except Exception as err:  # noqa: BLE001 - a YAML/JSON syntax error or a config that does not validate
+        raise UserError(f"--effects {args.effects}: not an effects config: {one_line(err)}", EXIT_USAGE) from None
+    try:
+        summary = build_world(args.out, stocks=args.stocks, start=args.start, end=args.end,
+                              seed=args.seed, effects=effects, posts_per_day=args.posts_per_day)
+    except ValueError as err:  # its arguments' checks: too few stocks, no trading day, reversed range
+        raise UserError(str(err), EXIT_USAGE) from None
     log.info("world written", extra={"out": str(args.out), "seconds": round(time.perf_counter() - started, 2),
                                       **summary})
     return 0

@@ -6,6 +6,7 @@ import argparse
 import pytest
 
 from ml import cli, report
+from shared.errors import UserError
 from shared.settings import get_settings
 
 
@@ -16,7 +17,7 @@ def _parse(module, argv):
 
 
 def test_given_from_without_to_when_scoring_then_it_stops_with_a_message():
-    with pytest.raises(SystemExit, match="--from needs --to"):
+    with pytest.raises(UserError, match="--from needs --to"):
         cli.run(_parse(cli, ["--from", "2025-01-01", "--url", "postgresql://nowhere/x"]))
 
 
@@ -27,7 +28,7 @@ def test_given_date_and_latest_together_when_parsing_then_argparse_refuses():
 
 def test_given_to_before_from_when_reporting_then_it_stops_with_a_message(tmp_path):
     args = _parse(report, ["--from", "2025-02-01", "--to", "2025-01-01", "--out", str(tmp_path)])
-    with pytest.raises(SystemExit, match="is before"):
+    with pytest.raises(UserError, match="is before"):
         report.run(args)
 
 
@@ -59,8 +60,10 @@ def test_given_a_scoring_run_when_it_logs_then_every_line_carries_a_fresh_run_id
     from shared import logs
 
     monkeypatch.setitem(logs._CONTEXT, "run_id", "-")
-    monkeypatch.setattr(cli, "score_range", lambda url, start, end, config: {"rows": {}})
-    caplog.set_level(logging.INFO, logger="ml.cli")
+    monkeypatch.setattr(cli, "score_range", lambda url, start, end, config: {"rows": {}, "seconds": {"total": 0}})
+    monkeypatch.setattr(cli, "wait_for_postgres", lambda url, wait: None)
+    monkeypatch.setattr(cli, "scorable_range", lambda url, start, end: (start, end))
+    caplog.set_level(logging.DEBUG, logger="ml.cli")
     assert cli.run(_parse(cli, ["--date", "2025-01-02", "--url", "postgresql://nowhere/x"])) == 0
     line = orjson.loads(logs.JsonFormatter().format(caplog.records[-1]))
     assert line["msg"] == "scored"

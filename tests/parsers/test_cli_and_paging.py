@@ -49,7 +49,7 @@ def test_given_refused_file_when_run_then_exit_1_one_stderr_line_and_no_stdout()
                  "https://api.stock.naver.com/chart/domestic/item/005930/day")
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("naver-chart-day: ")
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("insertcoin parse: naver-chart-day: ")
 
 
 def test_given_charset_header_option_when_run_then_body_decoded_by_it():
