@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,9 +21,18 @@ DOWN_KAFKA = "127.0.0.1:2"
 UP = "`insertcoin stack up`"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 60) -> tuple[int, list[str], str, float]:
-    """(exit code, the lines that are not JSON logs or progress, all of stderr, seconds)."""
+@dataclass
+class Ran:
+    code: int
+    lines: list[str]  # of stderr, but JSON logs and progress lines
+    stderr: str
+    seconds: float
+    stdout: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60) -> Ran:
+    """Run ``insertcoin *args`` with the stack's addresses pointing at closed ports, unless ``env``
+    says otherwise."""
     full = {k: v for k, v in os.environ.items() if k not in ("ML_DATABASE_URL", "DATABASE_ADMIN_URL")}
     full.update({"DATABASE_URL": DOWN_PG, "KAFKA_BOOTSTRAP_SERVERS": DOWN_KAFKA, "LOG_LEVEL": "INFO", **(env or {})})
     started = time.perf_counter()
@@ -30,7 +40,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
                           cwd=cwd or ROOT, timeout=timeout)
     lines = [line for line in done.stderr.splitlines()
              if line.strip() and not line.startswith("{") and not line.startswith("waiting up to")]
-    return done.returncode, lines, done.stderr, time.perf_counter() - started
+    return Ran(done.returncode, lines, done.stderr, time.perf_counter() - started, done.stdout)
 
 
 KAFKA_DOWN = f"Kafka at {DOWN_KAFKA} does not answer (Connection refused): run {UP}"
@@ -92,21 +102,21 @@ def finished() -> dict[int, tuple]:
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[" ".join(c[0][:3]) for c in CASES])
 def test_given_a_common_cause_when_the_command_runs_then_one_line_and_its_exit_code(finished, case):
     _args, _env, code, line = CASES[case]
-    exit_code, lines, stderr, _ = finished[case]
-    assert (exit_code, len(lines)) == (code, 1), stderr[-2000:]
-    assert lines[0].startswith(line), lines[0]
-    assert "Traceback" not in stderr and '"level":"critical"' not in stderr
+    ran = finished[case]
+    assert (ran.code, len(ran.lines)) == (code, 1), ran.stderr[-2000:]
+    assert ran.lines[0].startswith(line), ran.lines[0]
+    assert "Traceback" not in ran.stderr and '"level":"critical"' not in ran.stderr
 
 
 def test_given_the_stack_down_when_loading_with_defaults_then_it_says_so_within_seconds_with_a_progress_line():
-    exit_code, lines, stderr, seconds = run_cli("load")
-    assert exit_code == 5 and lines == [f"insertcoin load: {KAFKA_DOWN} (or check its address and that it is running)"]
-    assert f"waiting up to 5s for Kafka at {DOWN_KAFKA} ..." in stderr.splitlines()
-    assert seconds < 20  # 5 s of waiting, the rest is starting Python on a busy machine
+    ran = run_cli("load")
+    assert ran.code == 5 and ran.lines == [f"insertcoin load: {KAFKA_DOWN} (or check its address and that it is running)"]
+    assert f"waiting up to 5s for Kafka at {DOWN_KAFKA} ..." in ran.stderr.splitlines()
+    assert ran.seconds < 20  # 5 s of waiting, the rest is starting Python on a busy machine
 
 
 def test_given_log_level_debug_when_a_command_fails_then_the_traceback_is_logged():
-    exit_code, lines, stderr, _ = run_cli("simulate", "--stocks", "5", "--from", "2026-09-01", "--to", "2026-09-30",
-                                          "--out", "/tmp/none", env={"LOG_LEVEL": "DEBUG"})
-    assert exit_code == 2 and len(lines) == 1
-    assert "Traceback" in stderr
+    ran = run_cli("simulate", "--stocks", "5", "--from", "2026-09-01", "--to", "2026-09-30", "--out", "/tmp/none",
+                  env={"LOG_LEVEL": "DEBUG"})
+    assert ran.code == 2 and len(ran.lines) == 1
+    assert "Traceback" in ran.stderr

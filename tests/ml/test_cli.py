@@ -68,3 +68,18 @@ def test_given_a_scoring_run_when_it_logs_then_every_line_carries_a_fresh_run_id
     line = orjson.loads(logs.JsonFormatter().format(caplog.records[-1]))
     assert line["msg"] == "scored"
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", line["run_id"])
+
+
+def test_given_a_scoring_run_when_it_finishes_then_its_result_is_printed_once_and_readable(monkeypatch, caplog,
+                                                                                          capsys):
+    import logging
+
+    result = {"rows": {"if_top_mover": 30, "m_media_influence": 12}, "seconds": {"total": 1.5}}
+    monkeypatch.setattr(cli, "score_range", lambda url, start, end, config: result)
+    monkeypatch.setattr(cli, "wait_for_postgres", lambda url, wait: None)
+    monkeypatch.setattr(cli, "scorable_range", lambda url, start, end: (start, end))
+    caplog.set_level(logging.INFO)
+    assert cli.run(_parse(cli, ["--date", "2026-09-22", "--url", "postgresql://nowhere/x"])) == 0
+    assert capsys.readouterr().out == ("scored on 2026-09-22 (Tuesday) in 1.5 s: if_top_mover 30, "
+                                       "m_media_influence 12\n")
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO and "rows" in vars(r)]

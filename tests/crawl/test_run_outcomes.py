@@ -46,3 +46,32 @@ def test_given_a_failure_inside_twisted_when_crawling_then_one_line_and_exit_2(s
     assert done.code == 2, done.stderr[-1500:]
     assert one_line(done.stderr) == "fx: bad CRAWL_* setting: CRAWL_RETRY_TIMES must be >= 0 and CRAWL_MAX_BLOCKS >= 1"
     assert "Traceback" not in done.stderr and "critical" not in done.stderr.lower()
+
+
+def test_given_a_day_already_crawled_when_crawled_again_then_it_says_why_nothing_was_fetched(settings, env_for):
+    env = env_for()
+    assert crawl(env, "fx", "--date", LAST.isoformat()).code == 0
+    again = crawl(env, "fx", "--date", LAST.isoformat())
+    assert again.code == 0, again.stderr[-1500:]
+    assert one_line(again.stderr) == (f"fx: nothing new to fetch: 1 unit(s) on {LAST} already crawled up to their "
+                                      "bookmarks: use --force to fetch again")
+    assert runs(settings, "fx")[-1]["detail"]["message"] == one_line(again.stderr).removeprefix("fx: ")
+    # Scrapy's start-up dumps are DEBUG lines: not in an INFO log
+    chatty = crawl({**env, "LOG_LEVEL": "INFO"}, "fx", "--date", LAST.isoformat())
+    assert chatty.code == 0
+    assert "Overridden settings" not in chatty.stderr and "Enabled downloader middlewares" not in chatty.stderr
+    assert '"msg":"crawl finished"' in chatty.stderr
+
+
+def test_given_codes_outside_the_listing_when_crawled_then_a_warning_names_them(settings, crawl_world, env_for):
+    from shared.broker import make_producer
+    from shared.crawling.bookmarks import LISTING_KEY, send_bookmarks
+
+    listed = sorted(r["code"] for r in truth(crawl_world, "stock_listing"))[:2]
+    producer = make_producer(settings)
+    send_bookmarks(producer, settings, {LISTING_KEY: {"codes": {code: "stock" for code in listed}}})
+    producer.flush()
+    producer.close()
+    done = crawl(env_for(), "stockreport", "--codes", f"{listed[0]},99999Z", "--date", LAST.isoformat())
+    assert "warning: not in the stock listing (crawled anyway): 99999Z" in done.stderr.splitlines(), done.stderr[-1500:]
+    assert listed[0] not in done.stderr.split("crawled anyway")[1].splitlines()[0]
