@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
     from shared.records import UTC, CrawlRun, new_run_id
 
     settings = get_settings()
+    if not args.dry_run:
+        from shared.errors import wait_for_kafka
+        wait_for_kafka(settings.kafka_bootstrap_servers)
     first, last = (args.date, args.date) if args.date else (args.first, args.last)
     run_id, started = new_run_id(), dt.datetime.now(UTC)
     archive = Archive(settings.archive_dir)

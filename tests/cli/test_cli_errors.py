@@ -55,6 +55,7 @@ CASES = [
      f"insertcoin report: {PG_DOWN}"),
     (["topics", "--wait", "1"], {}, 5, f"insertcoin topics: {KAFKA_DOWN}"),
     (["crawl", "fx"], {}, 5, f"insertcoin crawl: {KAFKA_DOWN}"),
+    (["reparse", "--service", "fx"], {}, 5, f"insertcoin reparse: {KAFKA_DOWN}"),
     (["crawl", "fx"], {"CRAWL_MAX_BLOCKS": "0"}, 2,
      "fx: bad CRAWL_* setting: CRAWL_RETRY_TIMES must be >= 0 and CRAWL_MAX_BLOCKS >= 1"),
     (["crawl", "fx"], {"CRAWL_TIMEOUT": "soon"}, 2, "fx: bad CRAWL_* setting: CRAWL_TIMEOUT: Input should be"),
