@@ -42,7 +42,7 @@ def run_crawl(spider_cls: type[SourceSpider], plan: CrawlPlan, settings: Setting
     try:
         spider_cls.preflight(plan, bookmarks, settings)
     except CrawlRefused as err:
-        _publish_refusal(spider_cls.service, run_id, plan, settings, str(err))
+        _publish_unstarted(spider_cls.service, run_id, plan, settings, str(err))
         return _fail(f"{spider_cls.service}: configuration error: {err}", EXIT_CODES["configuration"])
 
     quiet_scrapy()
@@ -58,8 +58,9 @@ def run_crawl(spider_cls: type[SourceSpider], plan: CrawlPlan, settings: Setting
     outcome = getattr(spider, "outcome", None)
     if outcome is None:
         if process.interrupted_by:
-            return _fail(f"{spider_cls.service}: interrupted by {signal.Signals(process.interrupted_by).name} "
-                         "before the run could record itself", 128 + process.interrupted_by)
+            message = f"stopped by {signal.Signals(process.interrupted_by).name} before the crawl started"
+            _publish_unstarted(spider_cls.service, run_id, plan, settings, message, status="interrupted")
+            return _fail(f"{spider_cls.service}: interrupted: {message}", 128 + process.interrupted_by)
         if failures:  # raised inside Twisted (opening the spider or the pipeline)
             error = failures[0].value
             log.debug("crawl failed to start", exc_info=(type(error), error, error.__traceback__))
@@ -127,17 +128,18 @@ def _fail(line: str, code: int) -> int:
     return code
 
 
-def _publish_refusal(service: str, run_id: str, plan: CrawlPlan, settings: Settings, message: str) -> None:
-    """A run refused before it started still leaves its crawl_run record (best effort)."""
+def _publish_unstarted(service: str, run_id: str, plan: CrawlPlan, settings: Settings, message: str,
+                       status: str = "failed") -> None:
+    """A run refused or stopped before it started still leaves its crawl_run record (best effort)."""
     from shared.broker import Publisher
     now = dt.datetime.now(UTC)
     try:
         publisher = Publisher(settings, source=service, run_id=run_id)
         publisher.publish(CrawlRun(service=service, run_id=run_id, started_at=now, finished_at=now,
-                                   status="failed", detail={"plan": plan.detail(), "message": message}))
+                                   status=status, detail={"plan": plan.detail(), "message": message}))
         publisher.close()
     except Exception as err:  # noqa: BLE001
-        log.warning("could not publish the refused run's crawl_run", extra={"error": repr(err)})
+        log.warning("could not publish the unstarted run's crawl_run", extra={"error": repr(err)})
 
 
 __all__ = ["Bookmarks", "run_crawl"]
