@@ -55,16 +55,16 @@ def wait_for(what: str, addresses: list[tuple[str, int]], wait: float = DEFAULT_
     """Return once one of ``addresses`` accepts a connection; raise :class:`Unreachable` after
     ``wait`` seconds. Says once on stderr that it is waiting, so a slow start is not silent."""
     deadline = time.monotonic() + wait
+    where = ",".join(f"{host}:{port}" for host, port in addresses)
     said = False
     while True:
         reasons = [_answers(host, port, timeout=min(2.0, max(wait, 0.2))) for host, port in addresses]
         if any(reason is None for reason in reasons):
             return
         if time.monotonic() >= deadline:
-            raise Unreachable(what, ",".join(f"{h}:{p}" for h, p in addresses), reasons[0] or "")
+            raise Unreachable(what, where, reasons[0] or "")
         if not said:
-            print(f"waiting up to {wait:.0f}s for {what} at "
-                  f"{','.join(f'{h}:{p}' for h, p in addresses)} ...", file=sys.stderr, flush=True)
+            print(f"waiting up to {wait:.0f}s for {what} at {where} ...", file=sys.stderr, flush=True)
             said = True
         time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
