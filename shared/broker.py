@@ -206,7 +206,9 @@ class Publisher:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``insertcoin topics``: create the missing fleet topics on KAFKA_BOOTSTRAP_SERVERS."""
-    parser.add_argument("--wait", type=float, default=10.0,
+    from shared.errors import DEFAULT_WAIT
+
+    parser.add_argument("--wait", type=float, default=DEFAULT_WAIT,
                         help="seconds the broker may take to answer (default: %(default)s)")
     parser.add_argument("--replication-factor", type=int, default=1,
                         help="replicas per partition, 1 locally, 2-3 on Amazon MSK (default: %(default)s)")
