@@ -91,7 +91,9 @@ def test_given_cnn_answers_418_to_our_user_agent_when_fear_greed_is_crawled_then
     assert done.code == 0, done.stderr[-2000:]
     run = runs(settings, "fear-greed")[-1]
     assert run["requests"] == 2 and run["records"] == 1
-    record = read_stream(settings, "fear_greed")[-1]["record"]
+    envelope = read_stream(settings, "fear_greed")[-1]
+    record = envelope["record"]
+    assert envelope["source"] == "fear-greed/page"  # ranked below the JSON by the loader
     last = truth(crawl_world, "fear_greed")[-1]
     assert record["as_of_date"] == last["as_of_date"]
     assert record["score"] == round(last["score"]) and record["rating"] == last["rating"]
