@@ -40,6 +40,11 @@ def test_given_industry_groups_longer_than_a_page_when_listed_then_every_member_
     assert done.code == 0, done.stderr[-1500:]
     got = {(e["record"]["code"], e["record"]["sector_code"]) for e in read_stream(settings, "stock_sector")}
     assert got == want
+    # each group paged by its totalCount (100 a page), as each market's ranking is: nothing asked twice
+    markets = Counter(r["market"] for r in truth(crowded_world, "stock_listing"))
+    sizes = Counter(sector for _, sector in want).values()
+    pages = sum(-(-markets[m] // 100) for m in ("KOSPI", "KOSDAQ")) + 2 + sum(n // 100 + 1 for n in sizes)
+    assert runs(settings, "stockcode")[-1]["requests"] == pages
 
 
 def test_given_naver_answers_its_home_page_every_time_when_listing_is_crawled_then_the_run_stops_as_blocked(
