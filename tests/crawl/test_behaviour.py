@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawl.conftest import (FIRST, LAST, crawl, crawl_env, one_line, read_stream, runs,
-                                  serve_with_faults, truth)
+from tests.crawl.conftest import (FIRST, LAST, crawl, crawl_env, one_line, prices_under_faults, read_stream,
+                                  runs, serve_with_faults, truth)
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
@@ -50,26 +50,18 @@ def test_given_429_503_truncated_and_hanging_answers_when_prices_are_crawled_the
         settings, crawl_world, tmp_path):
     faults = {"seed": 3, "rules": [{"prefix": "/chart", "share": {"429": 0.15, "503": 0.15, "truncate": 0.1,
                                                                   "hang": 0.05}}]}
-    server = serve_with_faults(crawl_world, faults)
-    try:
-        env = crawl_env(settings, server.base, tmp_path / "archive", CRAWL_TIMEOUT="1", CRAWL_RETRY_TIMES="8")
-        codes = _listing(crawl_world)
-        done = crawl(env, "stockreport", "--codes", ",".join(codes), "--from", FIRST.isoformat(),
-                     "--to", LAST.isoformat())
-    finally:
-        server.stop()
-    assert done.code == 0, done.stderr[-1500:]
-    run = runs(settings, "stockreport")[-1]
+    codes = _listing(crawl_world)
+    _, run, got, want = prices_under_faults(settings, crawl_world, tmp_path / "archive", faults, codes,
+                                            CRAWL_TIMEOUT="1", CRAWL_RETRY_TIMES="8")
     assert run["status"] == "succeeded" and run["detail"]["retries"] > 0
     assert run["requests"] == len(codes) + run["detail"]["retries"]
-    got = {(e["record"]["code"], e["record"]["trade_date"]) for e in read_stream(settings, "daily_price")}
-    want = {(r["code"], r["trade_date"]) for r in truth(crawl_world, "daily_price") if r["code"] in codes}
     assert got == want
 
 
+@pytest.mark.parametrize("kind", ["block", "home"], ids=["block-page", "naver-portal-home-page"])
 def test_given_block_pages_every_time_when_listing_is_crawled_then_the_run_stops_as_blocked(
-        settings, crawl_world, tmp_path):
-    server = serve_with_faults(crawl_world, {"rules": [{"prefix": "/api/stocks", "share": {"block": 1.0}}]})
+        settings, crawl_world, tmp_path, kind):
+    server = serve_with_faults(crawl_world, {"rules": [{"prefix": "/api/stocks", "share": {kind: 1.0}}]})
     try:
         env = crawl_env(settings, server.base, tmp_path / "archive", CRAWL_MAX_BLOCKS="3")
         done = crawl(env, "stockcode")

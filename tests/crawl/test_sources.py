@@ -11,8 +11,7 @@ import pytest
 from services.replay.effects import EffectsConfig
 from services.replay.simulate import build_world
 from shared.crawling.days import krx_sessions
-from tests.crawl.conftest import (FIRST, LAST, crawl, crawl_env, one_line, read_stream, runs, serve_with_faults,
-                                  truth)
+from tests.crawl.conftest import FIRST, LAST, crawl, crawl_env, prices_under_faults, read_stream, runs, truth
 from tests.replay.conftest import Served
 
 pytestmark = pytest.mark.integration
@@ -47,34 +46,14 @@ def test_given_industry_groups_longer_than_a_page_when_listed_then_every_member_
     assert runs(settings, "stockcode")[-1]["requests"] == pages
 
 
-def test_given_naver_answers_its_home_page_every_time_when_listing_is_crawled_then_the_run_stops_as_blocked(
-        settings, crawl_world, tmp_path):
-    server = serve_with_faults(crawl_world, {"rules": [{"prefix": "/api/stocks", "share": {"home": 1.0}}]})
-    try:
-        done = crawl(crawl_env(settings, server.base, tmp_path / "archive", CRAWL_MAX_BLOCKS="3"), "stockcode")
-    finally:
-        server.stop()
-    assert done.code == 4, done.stderr[-1500:]
-    assert one_line(done.stderr).startswith("stockcode: blocked: 3 block pages in a row")
-    run = runs(settings, "stockcode")[-1]
-    assert run["status"] == "blocked" and run["detail"]["blocks"] >= 3
-
-
 def test_given_naver_answers_its_home_page_now_and_then_when_prices_are_crawled_then_retries_bring_every_day(
         settings, crawl_world, tmp_path):
     codes = sorted(r["code"] for r in truth(crawl_world, "stock_listing"))[:12]
-    server = serve_with_faults(crawl_world, {"seed": 3, "rules": [{"prefix": "/chart", "share": {"home": 0.3}}]})
-    try:
-        env = crawl_env(settings, server.base, tmp_path / "archive", CRAWL_MAX_BLOCKS="50")
-        done = crawl(env, "stockreport", "--codes", ",".join(codes), "--from", FIRST.isoformat(),
-                     "--to", LAST.isoformat())
-    finally:
-        server.stop()
-    assert done.code == 0, done.stderr[-1500:]
-    run = runs(settings, "stockreport")[-1]
+    faults = {"seed": 3, "rules": [{"prefix": "/chart", "share": {"home": 0.3}}]}
+    _, run, got, want = prices_under_faults(settings, crawl_world, tmp_path / "archive", faults, codes,
+                                            CRAWL_MAX_BLOCKS="50")
     assert run["status"] == "succeeded" and run["detail"]["blocks"] > 0 and run["errors"] == 0
-    got = {(e["record"]["code"], e["record"]["trade_date"]) for e in read_stream(settings, "daily_price")}
-    assert got == {(r["code"], r["trade_date"]) for r in truth(crawl_world, "daily_price") if r["code"] in codes}
+    assert got == want
 
 
 def test_given_a_window_after_the_first_session_when_prices_are_crawled_then_every_day_has_its_derived_change(
