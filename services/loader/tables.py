@@ -17,6 +17,7 @@ class TableSpec:
     coalesce: bool = False        # a null from one source never erases another source's value
     json_columns: tuple[str, ...] = ()
     precedence: tuple[str, ...] = ()  # envelope sources, richest first (see PRECEDENCE)
+    kept_if_null: tuple[str, ...] = ()  # derived columns a null never erases (see KEPT_IF_NULL)
 
     @property
     def provenance(self) -> tuple[str, ...]:
@@ -56,6 +57,13 @@ PRECEDENCE: dict[str, tuple[str, ...]] = {
     "fear_greed": ("fear-greed", "fear-greed/page"),
 }
 
+#: Derived columns a record may lack the input for: a null there never erases a value a row holds
+#: (a re-parsed chart's first row has no previous close, so no change; the crawl that fetched
+#: the session before had one).
+KEPT_IF_NULL: dict[str, tuple[str, ...]] = {
+    "daily_price": ("change",),
+}
+
 
 def _spec(model: type[Record]) -> TableSpec:
     return TableSpec(
@@ -66,6 +74,7 @@ def _spec(model: type[Record]) -> TableSpec:
         coalesce=model.stream == "stock_listing",
         json_columns=("detail",) if model.stream == "crawl_run" else (),
         precedence=PRECEDENCE.get(model.stream, ()),
+        kept_if_null=KEPT_IF_NULL.get(model.stream, ()),
     )
 
 

@@ -162,7 +162,7 @@ def _upsert_sql(spec: TableSpec) -> sql.Composed:
     target = ident(spec.table)
 
     def new_value(column: str) -> sql.Composable:
-        if spec.coalesce:
+        if spec.coalesce or column in spec.kept_if_null:
             return sql.SQL("COALESCE(EXCLUDED.{c}, {t}.{c})").format(c=ident(column), t=target)
         return sql.SQL("EXCLUDED.{c}").format(c=ident(column))
 

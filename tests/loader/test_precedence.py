@@ -76,3 +76,19 @@ def test_given_only_the_fallback_page_when_loaded_then_its_day_lands(settings):
     produce(settings, [PAGE], stream="fear_greed")
     _load(settings)
     assert _row(settings)[:2] == (78.0, None)
+
+
+def test_given_a_known_change_when_the_same_day_comes_without_one_then_the_change_stays_and_a_new_one_replaces_it(
+        settings):
+    from tests.loader.streams import daily_price
+
+    def load(change):
+        produce(settings, [envelope_bytes(daily_price(1).model_copy(update={"change": change}))])
+        _load(settings)
+        with psycopg2.connect(settings.database_url.get_secret_value()) as conn, conn.cursor() as cur:
+            cur.execute("SELECT change FROM if_stock_daily_price")
+            return [None if v is None else float(v) for (v,) in cur.fetchall()]
+
+    assert load(35.0) == [35.0]
+    assert load(None) == [35.0]  # e.g. a re-parsed chart whose first row lacks the session before
+    assert load(-12.5) == [-12.5]
