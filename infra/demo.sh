@@ -100,7 +100,7 @@ run "replay site :$PORT" replay_up
 SITE="http://127.0.0.1:$PORT"
 export NAVER_STOCK_API_URL=$SITE NAVER_STOCK_URL=$SITE NAVER_MSTOCK_URL=$SITE NAVER_FINANCE_URL=$SITE \
        NATE_NEWS_URL=$SITE CNN_DATAVIZ_URL=$SITE CNN_WEB_URL=$SITE KOREAEXIM_URL=$SITE KIND_URL=$SITE
-export ARCHIVE_DIR="$PWD/$HOME_DIR/archive"
+export ARCHIVE_DIR="$(realpath -m "$HOME_DIR")/archive"  # absolute (DEMO_OUT may be either)
 export CRAWL_POLITE=0  # our own replay site on loopback: no need to pace requests
 
 before() { date -d "$FROM - $1 days" +%F; }

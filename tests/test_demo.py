@@ -58,6 +58,7 @@ def test_given_two_demo_worlds_in_a_row_when_the_second_has_run_then_its_tables_
         assert _rows(url, "SELECT post_id FROM if_board_post") == {
             (r["post_id"],) for r in _truth(truth, "board_post") if r["posted_at"][:10] <= TO}
         assert (tmp_path / "report").resolve() == (tmp_path / "worlds" / second / "report").resolve()
+        assert any((tmp_path / "worlds" / second / "archive").rglob("*.gz"))  # its archive in its own folder
     finally:
         admin = psycopg2.connect(re.sub(r"/[^/]+$", "/postgres", stack_env["DATABASE_ADMIN_URL"]))
         admin.autocommit = True
