@@ -2,8 +2,8 @@
 bookmark ``fear_greed:last``, else the last year). When CNN refuses the JSON with 418, the page
 ``/markets/fear-and-greed`` is rendered in Chromium (``CHROMIUM_PATH``, never downloaded) and
 its gauge read: the day's score and rating only, published with the envelope source
-``fear-greed/page``, which the loader ranks below the JSON's (a fallback never overwrites a day
-the JSON gave)."""
+``fear-greed/page`` (declared by its parser), which the loader ranks below the JSON's: a fallback
+never overwrites a day the JSON gave."""
 from __future__ import annotations
 
 import os
@@ -11,9 +11,6 @@ import os
 from shared.crawling.spider import SourceSpider
 
 UNIT = "fear_greed"
-#: The envelope source of the rendered page's records: ranked below the JSON's in the loader's
-#: source precedence (services/loader/tables.py), so a fallback never overwrites the JSON's day.
-PAGE_SOURCE = "fear-greed/page"
 #: The gauge is filled in by the page's script; wait until its timestamp is set.
 RENDERED = ("() => { const t = document.querySelector('.market-fng-gauge__timestamp');"
             " return t && t.getAttribute('data-timestamp'); }")
@@ -55,7 +52,7 @@ class FearGreedSpider(SourceSpider):
         from scrapy_playwright.page import PageMethod
         return self.request(self.url("cnn_web", "/markets/fear-and-greed"), source="cnn_web",
                             parser="cnn-fear-greed-page", unit=UNIT,
-                            meta={"playwright": True, "record_source": PAGE_SOURCE,
+                            meta={"playwright": True,
                                   "playwright_page_methods": [PageMethod("wait_for_function", RENDERED)]})
 
     def unit_done(self, unit: str) -> None:

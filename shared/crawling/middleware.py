@@ -15,6 +15,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from shared.crawling.archive import Archive
 from shared.crawling.config import CrawlConfig
 from shared.crawling.ledger import RecordBatch
+from shared.parsers import PARSERS
 from shared.records import Record
 
 log = logging.getLogger(__name__)
@@ -157,12 +158,13 @@ class BookmarkOrderMiddleware:
 
 
 def _record_source(response) -> str | None:
-    """The envelope source the request declared for its page's records (``meta["record_source"]``,
-    e.g. a fallback page ranked below the source's JSON), or None for the service's own."""
+    """The envelope source the page's parser declares for its records (e.g. a fallback page ranked
+    below the source's JSON), or None for the service's own."""
     try:
-        return response.meta.get("record_source")
+        parser = PARSERS.get(response.meta.get("parser"))
     except AttributeError:  # no response, or one without a request
         return None
+    return parser.source if parser else None
 
 
 class _Tracking:

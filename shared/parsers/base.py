@@ -303,6 +303,7 @@ class Parser:
     streams: tuple[str, ...]
     function: Callable[[Response], list[Record]]
     description: str
+    source: str | None = None  # envelope source of its records, when not the crawling service's
 
 
 #: name -> Parser, filled by the ``@register`` decorators of the source modules.
@@ -367,8 +368,11 @@ def contract_records(model: type[R], rows: list[dict[str, Any]], *, head: type[R
         raise Refusal(_contract_reason(err, model, head)) from None
 
 
-def register(name: str, streams: tuple[str, ...], description: str):
-    """Register a parser function under ``name``; the wrapper enforces the refusal rules:
+def register(name: str, streams: tuple[str, ...], description: str, *, source: str | None = None):
+    """Register a parser function under ``name``; ``source`` is the envelope source its records are
+    published with when it is not the crawling service's (a poorer fallback the loader ranks
+    below the service's own records, see services/loader/tables.py ``PRECEDENCE``). The wrapper
+    enforces the refusal rules:
     non-2xx statuses are refused, a :class:`Refusal` becomes ``ParseError`` (or its kind) and any
     other exception is wrapped, so callers only ever see ``ParseError``."""
 
@@ -394,7 +398,7 @@ def register(name: str, streams: tuple[str, ...], description: str):
         parse_response.__name__ = function.__name__
         parse_response.__doc__ = function.__doc__
         parse_response.__wrapped__ = function
-        PARSERS[name] = Parser(name, streams, parse_response, description)
+        PARSERS[name] = Parser(name, streams, parse_response, description, source)
         return parse_response
 
     return wrap

@@ -90,6 +90,12 @@ def test_given_cnn_answers_418_to_our_user_agent_when_fear_greed_is_crawled_then
     last = truth(crawl_world, "fear_greed")[-1]
     assert record["as_of_date"] == last["as_of_date"]
     assert record["score"] == round(last["score"]) and record["rating"] == last["rating"]
+    # re-parsed from the archive, the page's record keeps its place below the JSON
+    again = subprocess.run([sys.executable, "-m", "shared.cli", "reparse", "--service", "fear-greed", "--parser",
+                            "cnn-fear-greed-page"], env=env,
+                           capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=60)
+    assert again.returncode == 0, again.stderr[-1500:]
+    assert [(e["source"], e["record"]) for e in read_stream(settings, "fear_greed")[1:]] == [("fear-greed/page", record)]
 
 
 def test_given_a_wrong_eximbank_key_when_fx_is_crawled_then_one_line_says_configuration_error(settings, env_for):

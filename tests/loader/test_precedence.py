@@ -8,15 +8,16 @@ import datetime as dt
 import psycopg2
 import pytest
 
-from services.fear_greed.spider import PAGE_SOURCE
 from services.loader.consumer import Loader
 from services.loader.tables import PRECEDENCE
+from shared.parsers import PARSERS
 from shared.records import FearGreed
 from tests.loader.streams import envelope_bytes, produce
 
 pytestmark = pytest.mark.integration
 
 DAY = dt.date(2026, 9, 29)
+PAGE_SOURCE = PARSERS["cnn-fear-greed-page"].source
 COMPONENTS = dict(market_momentum=81.2, stock_price_strength=70.4, stock_price_breadth=66.0,
                   put_call_options=90.1, market_volatility=50.0, junk_bond_demand=77.7, safe_haven_demand=88.8)
 FROM_JSON = FearGreed(as_of_date=DAY, score=77.8, rating="extreme greed", **COMPONENTS)
