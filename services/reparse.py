@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from shared.broker import Publisher
     from shared.crawling.archive import Archive
-    from shared.parsers import ParseError, Response, parse
+    from shared.parsers import PARSERS, ParseError, Response, parse
     from shared.records import UTC, CrawlRun, new_run_id
 
     settings = get_settings()
@@ -105,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
             records += len(found)
             if args.dry_run:
                 continue
-            publisher = publishers.get(item.service)
+            source = PARSERS[item.parser].source or item.service  # as the crawl published them
+            publisher = publishers.get(source)
             if publisher is None:
-                publisher = publishers[item.service] = Publisher(settings, source=item.service, run_id=run_id)
+                publisher = publishers[source] = Publisher(settings, source=source, run_id=run_id)
             for record in found:
                 publisher.publish(record)
         status = "succeeded" if not errors else "partial"

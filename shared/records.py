@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
@@ -122,7 +123,13 @@ class StockValuation(Record):
 
 
 class DailyPrice(Record):
-    """One stock's (or index's) trading day. A halted day has null open/high/low and volume 0."""
+    """One stock's (or index's) trading day. A halted day has null open/high/low and volume 0.
+
+    ``change`` is the close less the previous session's close (KRW, or points for an index). Where
+    the source gives no change (Naver's chart API) it is **derived** (:func:`session_change`) from
+    the previous row of the same answer; the price crawl asks for one session before its window
+    for that, so ``change`` is null only on a security's first session (or when the source has no
+    earlier session)."""
 
     stream: ClassVar[str] = "daily_price"
     primary_key: ClassVar[tuple[str, ...]] = ("code", "trade_date")
@@ -147,6 +154,12 @@ class DailyPrice(Record):
         elif self.open is None or self.high is None or self.low is None:
             raise ValueError("a trading day needs open, high and low (or halted=true)")
         return self
+
+
+def session_change(close: float, previous_close: float) -> float:
+    """``DailyPrice.change`` derived from two closes, subtracted in decimal as the prices are
+    written (271250.0 - 270000.0, 2534.12 - 2520.33 = 13.79), so no binary artefact is added."""
+    return float(Decimal(repr(close)) - Decimal(repr(previous_close)))
 
 
 class BoardPost(Record):

@@ -1,7 +1,9 @@
 """Fear & Greed. One unit: ``graphdata/<since>`` (every day since ``--from``, else since the
 bookmark ``fear_greed:last``, else the last year). When CNN refuses the JSON with 418, the page
 ``/markets/fear-and-greed`` is rendered in Chromium (``CHROMIUM_PATH``, never downloaded) and
-its gauge read: the day's score and rating only."""
+its gauge read: the day's score and rating only, published with the envelope source
+``fear-greed/page`` (declared by its parser), which the loader ranks below the JSON's: a fallback
+never overwrites a day the JSON gave."""
 from __future__ import annotations
 
 import os

@@ -16,6 +16,8 @@ class TableSpec:
     key: tuple[str, ...]          # the natural primary key
     coalesce: bool = False        # a null from one source never erases another source's value
     json_columns: tuple[str, ...] = ()
+    precedence: tuple[str, ...] = ()  # envelope sources, richest first (see PRECEDENCE)
+    kept_if_null: tuple[str, ...] = ()  # derived columns a null never erases (see KEPT_IF_NULL)
 
     @property
     def provenance(self) -> tuple[str, ...]:
@@ -46,6 +48,23 @@ _TABLES = {
 }
 
 
+#: Source precedence per stream: envelope ``source`` values, richest first. For the same key, a
+#: record from a source listed later never replaces a row written from a source listed earlier
+#: (in a later batch or within one batch); a source not listed ranks with the first. Fear & Greed:
+#: CNN's JSON (score to a tenth, seven components) over the rendered page it falls back to (the
+#: gauge's whole number, no components).
+PRECEDENCE: dict[str, tuple[str, ...]] = {
+    "fear_greed": ("fear-greed", "fear-greed/page"),
+}
+
+#: Derived columns a record may lack the input for: a null there never erases a value a row holds
+#: (a re-parsed chart's first row has no previous close, so no change; the crawl that fetched
+#: the session before had one).
+KEPT_IF_NULL: dict[str, tuple[str, ...]] = {
+    "daily_price": ("change",),
+}
+
+
 def _spec(model: type[Record]) -> TableSpec:
     return TableSpec(
         stream=model.stream,
@@ -54,6 +73,8 @@ def _spec(model: type[Record]) -> TableSpec:
         key=model.primary_key,
         coalesce=model.stream == "stock_listing",
         json_columns=("detail",) if model.stream == "crawl_run" else (),
+        precedence=PRECEDENCE.get(model.stream, ()),
+        kept_if_null=KEPT_IF_NULL.get(model.stream, ()),
     )
 
 

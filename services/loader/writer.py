@@ -162,7 +162,7 @@ def _upsert_sql(spec: TableSpec) -> sql.Composed:
     target = ident(spec.table)
 
     def new_value(column: str) -> sql.Composable:
-        if spec.coalesce:
+        if spec.coalesce or column in spec.kept_if_null:
             return sql.SQL("COALESCE(EXCLUDED.{c}, {t}.{c})").format(c=ident(column), t=target)
         return sql.SQL("EXCLUDED.{c}").format(c=ident(column))
 
@@ -181,15 +181,32 @@ def _upsert_sql(spec: TableSpec) -> sql.Composed:
         picked = sql.SQL(", ").join(ident(c) if c in spec.key else latest(c) for c in cols)
         source = sql.SQL("SELECT {picked} FROM {stage} GROUP BY {keys}").format(
             picked=picked, stage=ident(_staging_table(spec)), keys=key_list)
-    else:  # the last record of a key wins
-        source = sql.SQL("SELECT DISTINCT ON ({keys}) {cols} FROM {stage} ORDER BY {keys}, _seq DESC").format(
-            keys=key_list, cols=col_list, stage=ident(_staging_table(spec)))
+    else:  # the last record of a key wins (of the richest source, where the stream ranks sources)
+        richest = sql.SQL("{rank}, ").format(rank=_source_rank(spec, sql.Identifier("source"))) \
+            if spec.precedence else sql.SQL("")
+        source = sql.SQL("SELECT DISTINCT ON ({keys}) {cols} FROM {stage} ORDER BY {keys}, {richest}_seq DESC").format(
+            keys=key_list, cols=col_list, stage=ident(_staging_table(spec)), richest=richest)
+    guard = sql.SQL("")
+    if spec.precedence:  # a poorer source never replaces a row a richer one wrote
+        guard = sql.SQL("{new_rank} <= {old_rank} AND ").format(
+            new_rank=_source_rank(spec, sql.SQL("EXCLUDED.source")),
+            old_rank=_source_rank(spec, sql.SQL("{t}.source").format(t=target)))
     return sql.SQL(
         "INSERT INTO {target} ({cols}) {source} "
         "ON CONFLICT ({keys}) DO UPDATE SET {assign} "
-        "WHERE ROW({old}) IS DISTINCT FROM ROW({new})").format(
+        "WHERE {guard}ROW({old}) IS DISTINCT FROM ROW({new})").format(
             target=target, cols=col_list, source=source, keys=key_list,
-            assign=sql.SQL(", ").join(assignments), old=old, new=new)
+            assign=sql.SQL(", ").join(assignments), guard=guard, old=old, new=new)
+
+
+def _source_rank(spec: TableSpec, column: sql.Composable) -> sql.Composed:
+    """The rank of a row's source in the stream's precedence: 0 richest (also any source not
+    listed), then 1, 2, ... in the declared order."""
+    if spec.coalesce or "source" not in spec.provenance:
+        raise ValueError(f"{spec.stream}: source precedence needs the source column and no coalesce")
+    cases = sql.SQL(" ").join(sql.SQL("WHEN {s} THEN {r}").format(s=sql.Literal(s), r=sql.Literal(r))
+                              for r, s in enumerate(spec.precedence) if r)
+    return sql.SQL("(CASE {c} {cases} ELSE 0 END)").format(c=column, cases=cases)
 
 
 _UPSERTS: dict[str, sql.Composed] = {}

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import socket
+import sys
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -27,8 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument("--clock", help="world clock, KST (YYYY-MM-DDTHH:MM:SS): which statements and estimate "
                        "revisions are public; default the world's last day 23:59:59; also POST /__replay/clock")
     serve.add_argument("--workers", type=int, default=1,
-                       help="processes sharing the port (SO_REUSEPORT); admin fault changes reach one worker "
-                            "(default: %(default)s)")
+                       help="processes sharing the port (SO_REUSEPORT among themselves only; the port must be "
+                            "free); admin fault changes reach one worker (default: %(default)s: binds the port "
+                            "exclusively)")
 
 
 def build_resource(args: argparse.Namespace):
@@ -48,14 +51,32 @@ def build_resource(args: argparse.Namespace):
     return ReplaySite(recordings=Recordings(args.recordings or DEFAULT_RECORDINGS), faults=faults)
 
 
-def _listen(host: str, port: int) -> socket.socket:
+class PortTaken(OSError):
+    """The port is held by another process (a replay server left running?)."""
+
+
+def _listen(host: str, port: int, *, shared: bool = False) -> socket.socket:
+    """A listening socket. Exclusive unless ``shared`` (workers of one server, SO_REUSEPORT)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT only: never a live listener
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise PortTaken(f"replay: port {port} on {host} is already in use (another replay server still "
+                            f"running?): stop it or pass another --port") from None
+        raise
     sock.listen(1024)
     sock.setblocking(False)
     return sock
+
+
+def claim_port(host: str, port: int) -> None:
+    """Fail unless the port is free: an exclusive bind, released at once (workers then share it)."""
+    _listen(host, port).close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,18 +84,27 @@ def run(args: argparse.Namespace) -> int:
 
     from services.replay.server import make_site
     from shared.errors import EXIT_USAGE, UserError
+    workers = max(args.workers, 1)
+    try:
+        if workers > 1:  # no stale server may share the port with the workers
+            claim_port(args.host, args.port)
+        else:
+            sock = _listen(args.host, args.port)
+    except PortTaken as err:
+        raise UserError(str(err).strip().splitlines()[0], EXIT_USAGE) from None
     try:
         site = make_site(build_resource(args))
     except (FileNotFoundError, ValueError) as err:  # no world/recordings folder, a bad REPLAY_FAULTS or --clock
         raise UserError(str(err).strip().splitlines()[0], EXIT_USAGE) from None
     children = []
-    for _ in range(max(args.workers, 1) - 1):
+    for _ in range(workers - 1):
         pid = os.fork()
         if pid == 0:
             children = []
             break
         children.append(pid)
-    sock = _listen(args.host, args.port)
+    if workers > 1:
+        sock = _listen(args.host, args.port, shared=True)
     reactor.adoptStreamPort(sock.fileno(), socket.AF_INET, site)
     sock.close()
     log.info("replay site listening", extra={"host": args.host, "port": args.port, "pid": os.getpid(),

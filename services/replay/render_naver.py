@@ -15,7 +15,13 @@ from services.replay.world import World
 
 FIRST_OFFSET = "-9223372036854775807"
 REQUIRED_FLAGS = ("isHolderOnly", "excludesItemNews", "isItemNewsOnly")
+REACTIONS_MAX = 30
 CONTROL_ESCAPES = [(f"\\u{ord(c):04x}".encode(), c.encode()) for c in board_text.CONTROL]
+
+
+def _paging(q: dict[str, str]) -> tuple[int, int]:
+    """``page`` (from 1) and ``pageSize`` (default 20, at most 100) of an m.stock.naver.com list."""
+    return max(int(q.get("page", "1")), 1), min(max(int(q.get("pageSize", "20")), 1), 100)
 
 
 class NaverRenderer:
@@ -140,7 +146,9 @@ class NaverRenderer:
         return found
 
     def reactions(self, q: dict[str, str]) -> Reply:
-        ids = [x for x in q.get("postIds", "").split(",") if x]
+        """Counts of the first :data:`REACTIONS_MAX` ids asked (Naver's own pages ask for 30 a call;
+        no capture shows a larger batch answered in full, so more are left unanswered here)."""
+        ids = [x for x in q.get("postIds", "").split(",") if x][:REACTIONS_MAX]
         return json_reply([{"postId": p["id"], "recommendCount": p["likes"],
                             "notRecommendCount": p["dislikes"], "viewCount": p["views"]}
                            for p in self._posts_by_id(ids)])
@@ -155,7 +163,7 @@ class NaverRenderer:
         members = self.by_market.get(market)
         if members is None:
             return not_found()
-        page, size = max(int(q.get("page", "1")), 1), min(max(int(q.get("pageSize", "20")), 1), 100)
+        page, size = _paging(q)
         w, last = self.world, len(self.world.days) - 1
         rows = []
         for i in members[(page - 1) * size: page * size]:
@@ -177,14 +185,20 @@ class NaverRenderer:
         return json_reply({"groups": groups, "totalCount": len(groups),
                            "page": int(q.get("page", "1")), "pageSize": int(q.get("pageSize", "100"))})
 
-    def industry_group(self, no: str) -> Reply:
+    def industry_group(self, no: str, q: dict[str, str]) -> Reply:
+        """One page of a group's members, paged like the market-value ranking: ``page`` and
+        ``pageSize`` (default 20, at most 100) with the group's ``totalCount``."""
         if no not in self.groups:
             return not_found()
         names = {str(n): name for n, name, *_ in SECTORS}
+        page, size = _paging(q)
         last = len(self.world.days) - 1
+        members = self.groups[no]
         stocks = [{"itemCode": self.world.listing[i]["code"], "stockName": self.world.listing[i]["name"],
-                   "closePrice": f"{int(self.world.prices['close'][i, last]):,}"} for i in self.groups[no]]
-        return json_reply({"groupInfo": {"no": int(no), "name": names[no]}, "stocks": stocks})
+                   "closePrice": f"{int(self.world.prices['close'][i, last]):,}"}
+                  for i in members[(page - 1) * size: page * size]]
+        return json_reply({"groupInfo": {"no": int(no), "name": names[no]}, "stocks": stocks,
+                           "totalCount": len(members), "page": page, "pageSize": size})
 
     def _integration(self, code: str) -> Reply:
         w = self.world

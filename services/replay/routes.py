@@ -65,7 +65,7 @@ class WorldRoutes:
         if m := MARKET_VALUE.match(path):
             return self.naver.market_value(m.group(1).upper(), q)
         if m := INDUSTRY.match(path):
-            return self.naver.industry_group(m.group(1)) if m.group(1) else self.naver.industry(q)
+            return self.naver.industry_group(m.group(1), q) if m.group(1) else self.naver.industry(q)
         if m := STOCK.match(path):
             code, what = m.group(1).upper(), m.group(2)
             if what == "integration":

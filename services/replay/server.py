@@ -9,7 +9,7 @@ import orjson
 from twisted.internet import reactor
 from twisted.web import resource, server
 
-from services.replay.faults import BLOCK_HTML, FaultConfig, FaultPlan
+from services.replay.faults import BLOCK_HTML, NAVER_HOME_HTML, FaultConfig, FaultPlan
 from services.replay.recordings import Recordings
 from services.replay.reply import HTML_UTF8, Reply, json_reply, not_found
 
@@ -59,8 +59,8 @@ class ReplaySite(resource.Resource):
             code = int(fault[0])
             return self._send(request, Reply(code, f"<html><body><h1>{code}</h1></body></html>".encode(), HTML_UTF8,
                                              (("Retry-After", "5"),) if code == 429 else ()))
-        if fault and fault[0] == "block":
-            return self._send(request, Reply(200, BLOCK_HTML, HTML_UTF8))
+        if fault and fault[0] in ("block", "home"):
+            return self._send(request, Reply(200, BLOCK_HTML if fault[0] == "block" else NAVER_HOME_HTML, HTML_UTF8))
         reply = self._answer(method, path, query, headers)
         if fault and fault[0] == "truncate" and len(reply.body) > 1:
             self._head(request, reply)

@@ -13,7 +13,7 @@ from services.replay.effects import EffectsConfig
 from services.replay.financials import ROWS, valuation
 from services.replay.listing import SECTORS
 from shared.records import (BoardPost, DailyPrice, FearGreed, FinancialStatement, FxRate, NewsRank,
-                            Record, Sector, StockListing, StockSector, StockValuation)
+                            Record, Sector, StockListing, StockSector, StockValuation, session_change)
 
 KST_SUFFIX = "+09:00"
 UNITS = {metric: unit for metric, _title, unit, _dec in ROWS}
@@ -54,12 +54,14 @@ def price_records(meta: dict, listing: list[dict], prices: dict, indexes: dict) 
             yield DailyPrice(code=code, trade_date=day, open=None if halted else float(o[t]),
                              high=None if halted else float(h[t]), low=None if halted else float(lo[t]),
                              close=float(c[t]), volume=int(v[t]), halted=halted,
+                             change=session_change(float(c[t]), float(c[t - 1])) if t else None,
                              foreign_ratio=float(f[t]))
     for name in sorted(indexes):
         series = indexes[name]
         for t, day in enumerate(days):
             yield DailyPrice(code=name, trade_date=day, open=series["open"][t], high=series["high"][t],
                              low=series["low"][t], close=series["close"][t],
+                             change=session_change(series["close"][t], series["close"][t - 1]) if t else None,
                              volume=series["volume"][t] * 1000)  # the API counts thousands; records count shares
 
 

@@ -1,12 +1,15 @@
-"""Listing and sectors. Units: each market's ranking, KIND's download, the industry groups.
+"""Listing and sectors. Units: each market's ranking, KIND's download, the industry groups (every
+page of every group's members, by the group's ``totalCount``, as the rankings page by theirs).
 At the end of a complete run the codes it learned are left in the bookmark ``stockcode:listing``
 (code -> security type), which the per-stock crawlers read instead of a database."""
 from __future__ import annotations
 
+import math
+
 from shared.crawling.bookmarks import LISTING_KEY
 from shared.crawling.spider import SourceSpider
-from shared.parsers import Response, market_value_last_page
-from shared.records import Sector, StockListing
+from shared.parsers import Response, industry_group_sizes, market_value_last_page
+from shared.records import Sector, StockListing, StockSector
 
 MARKETS = ("KOSPI", "KOSDAQ")
 PAGE_SIZE = 100
@@ -57,11 +60,27 @@ class StockCodeSpider(SourceSpider):
 
     def on_industry(self, response):
         records = yield from self.parsed(response)
+        sizes = industry_group_sizes(Response(body=response.body, url=response.url)) if records else {}
         for record in records or ():
             yield record
             if isinstance(record, Sector):
-                yield self.request(self.url("naver_mstock", f"/api/stocks/industry/{record.sector_code}"),
-                                   source="naver_mstock", parser="naver-industry", unit="industry")
+                pages = max(1, math.ceil(sizes.get(record.sector_code, 0) / PAGE_SIZE))
+                for page in range(1, pages + 1):
+                    yield self._group_page(record.sector_code, page, last=page == pages)
+        self.page_done(response, ok=records is not None)
+
+    def _group_page(self, group: str, page: int, *, last: bool):
+        return self.request(self.url("naver_mstock", f"/api/stocks/industry/{group}", page=page, pageSize=PAGE_SIZE),
+                            source="naver_mstock", parser="naver-industry", unit="industry",
+                            callback=self.on_group, meta={"group": group, "page": page, "last": last})
+
+    def on_group(self, response):
+        records = yield from self.parsed(response)
+        yield from records or ()
+        meta = response.meta
+        members = sum(isinstance(r, StockSector) for r in records or ())
+        if meta["last"] and members >= PAGE_SIZE:  # a full last page: the group grew since its count
+            yield self._group_page(meta["group"], meta["page"] + 1, last=True)
         self.page_done(response, ok=records is not None)
 
     def _learn(self, records):

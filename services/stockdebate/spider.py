@@ -1,6 +1,6 @@
 """Board posts. One unit per stock: pages of 100 posts, newest first, following ``lastOffset``;
 the posts' real view and like counts come from the reactions endpoint (the list's read 0), asked
-for 100 posts at a time across stocks, and are merged in before the posts are published.
+for 30 posts at a time across stocks, and are merged in before the posts are published.
 
 The bookmark ``stockdebate:<code>`` = ``{newest, since}`` says every post with an id up to
 ``newest`` posted on or after ``since`` was delivered (``since`` is missing in bookmarks of older
@@ -23,7 +23,8 @@ from shared.parsers import Response, discussion_next_offset
 from shared.records import BoardPost
 
 PAGE_SIZE = 100
-REACTIONS_BATCH = 100
+#: Post ids per reactions call: what Naver's own pages ask (no capture shows 100 answered in full).
+REACTIONS_BATCH = 30
 DEFAULT_LOOKBACK = dt.timedelta(days=7)
 FLAGS = {"isHolderOnly": "false", "excludesItemNews": "false", "isItemNewsOnly": "false",
          "isCleanbotPassedOnly": "false"}
@@ -136,7 +137,7 @@ class StockDebateSpider(SourceSpider):
                     yield self._page(code, offset)
         self.page_done(response, ok=records is not None)
 
-    # -- reactions: counts for up to 100 posts per request, across stocks ----------------------
+    # -- reactions: counts for up to REACTIONS_BATCH posts per request, across stocks --------
     def _wait_for_counts(self, code: str, post: BoardPost) -> None:
         if code not in self.holding:  # the unit is not done before its posts are published
             self.holding.add(code)

@@ -1,5 +1,6 @@
 """Daily prices. One unit per stock (and index): one chart request covering every KRX trading day
-the bookmark ``stockreport:<code>`` ({first, last} covered) does not cover yet. A covered last day
+the bookmark ``stockreport:<code>`` ({first, last} covered) does not cover yet, plus the session
+before them, whose close gives the first day's derived ``change`` (its own row is not published). A covered last day
 that is today is fetched again (the close keeps moving after 15:30 on NXT)."""
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ INDEXES = ("KOSPI", "KOSDAQ")
 #: How far back a stock without a bookmark is fetched when no --from is given.
 DEFAULT_HISTORY = dt.timedelta(days=365)
 DAY = dt.timedelta(days=1)
+#: How far back the session before a range is looked for (KRX's longest closure is under two weeks).
+PREVIOUS_SESSION_WITHIN = dt.timedelta(days=14)
 
 
 def missing_range(plan: CrawlPlan, covered: dict | None) -> tuple[dt.date, dt.date] | None:
@@ -74,16 +77,19 @@ class StockReportSpider(SourceSpider):
             return
         start, end = found
         kind = "index" if unit in INDEXES else "item"
+        # one session more than the range: the first day's change is derived from its close
+        before = krx_sessions(start - PREVIOUS_SESSION_WITHIN, start - DAY)
         url = self.url("naver_api", f"/chart/domestic/{kind}/{unit}/day",
-                       startDateTime=start.strftime("%Y%m%d0000"), endDateTime=end.strftime("%Y%m%d0000"))
+                       startDateTime=(before[-1] if before else start).strftime("%Y%m%d0000"),
+                       endDateTime=end.strftime("%Y%m%d0000"))
         yield self.request(url, source="naver_api", parser="naver-chart-day", unit=unit,
                            meta={"range": (start.isoformat(), end.isoformat())})
 
     def on_page(self, response):
         records = yield from self.parsed(response)
         if records is not None:
-            yield from records
             start, end = response.meta["range"]
+            yield from (r for r in records if r.trade_date.isoformat() >= start)  # not the extra session
             key = f"{self.service}:{response.meta['unit']}"
             covered = self.bookmarks.get(key)
             self.bookmarks.set(key, merge_coverage(covered, start, end))

@@ -36,16 +36,22 @@ class RecordSender:
         self.producer = producer or make_producer(settings)
         self.prefix = settings.kafka_topic_prefix
         self.head = envelope_head(source, run_id)
+        self.run_id = run_id
+        self._heads: dict[str, bytes] = {}
         self.sent = 0
         self.failed = 0
         self.first_failure: BaseException | None = None
         self._topics: dict[str, str] = {}
 
-    def send(self, record: Record) -> None:
+    def send(self, record: Record, source: str | None = None) -> None:
+        """Send one record; ``source`` overrides the sender's envelope source for it."""
+        head = self.head
+        if source is not None:
+            head = self._heads.get(source) or self._heads.setdefault(source, envelope_head(source, self.run_id))
         topic = self._topics.get(record.stream)
         if topic is None:
             topic = self._topics[record.stream] = topic_for(record.stream, self.prefix)
-        future = self.producer.send(topic, key=record.key().encode(), value=envelope_json(record, self.head))
+        future = self.producer.send(topic, key=record.key().encode(), value=envelope_json(record, head))
         future.add_errback(self._on_failure)
         self.sent += 1
 

@@ -19,10 +19,11 @@ class RecordBatch:
     per-item machinery (tasks, signals, the middleware chain) then runs once per page, not once
     per record."""
 
-    __slots__ = ("records",)
+    __slots__ = ("records", "source")
 
-    def __init__(self, records: list):
+    def __init__(self, records: list, source: str | None = None):
         self.records = records
+        self.source = source  # the envelope source, when not the service's (a fallback page's records)
 
     def __len__(self) -> int:
         return len(self.records)

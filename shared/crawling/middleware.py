@@ -15,6 +15,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from shared.crawling.archive import Archive
 from shared.crawling.config import CrawlConfig
 from shared.crawling.ledger import RecordBatch
+from shared.parsers import PARSERS
 from shared.records import Record
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class BookmarkOrderMiddleware:
         return cls(crawler)
 
     def process_spider_output(self, response, result, spider=None):
-        track = _Tracking(spider or self.crawler.spider)
+        track = _Tracking(spider or self.crawler.spider, _record_source(response))
         try:
             for element in result:
                 yield from track.element(element)
@@ -145,7 +146,7 @@ class BookmarkOrderMiddleware:
             track.close()
 
     async def process_spider_output_async(self, response, result, spider=None):
-        track = _Tracking(spider or self.crawler.spider)
+        track = _Tracking(spider or self.crawler.spider, _record_source(response))
         try:
             async for element in result:
                 for out in track.element(element):
@@ -156,11 +157,22 @@ class BookmarkOrderMiddleware:
             track.close()
 
 
+def _record_source(response) -> str | None:
+    """The envelope source the page's parser declares for its records (e.g. a fallback page ranked
+    below the source's JSON), or None for the service's own."""
+    try:
+        parser = PARSERS.get(response.meta.get("parser"))
+    except AttributeError:  # no response, or one without a request
+        return None
+    return parser.source if parser else None
+
+
 class _Tracking:
     """One callback output: its records gathered into one :class:`RecordBatch` (sent before any
     request that follows them, and at the end), and its batch in the spider's ledger."""
 
-    def __init__(self, spider):
+    def __init__(self, spider, source: str | None = None):
+        self.source = source
         self.ledger = getattr(spider, "ledger", None)
         self.bookmarks = getattr(spider, "bookmarks", None)
         self.records: list[Record] = []
@@ -183,7 +195,7 @@ class _Tracking:
 
     def _records(self):
         if self.records:
-            batch, self.records = RecordBatch(self.records), []
+            batch, self.records = RecordBatch(self.records, self.source), []
             if self.ledger is not None:
                 self.ledger.add(self.batch, batch)
             yield batch

@@ -56,9 +56,9 @@ class KafkaPipeline:
 
     def process_item(self, item, spider=None):
         if isinstance(item, RecordBatch):
-            send = self.sender.send
+            send, source = self.sender.send, item.source
             for record in item.records:
-                send(record)
+                send(record, source)
             self.records += len(item.records)
         elif isinstance(item, Record):
             self.sender.send(item)

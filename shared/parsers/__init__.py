@@ -17,12 +17,12 @@ from shared.parsers.base import (
 )
 from shared.parsers import cnn, kind, koreaexim, nate, naver_api, naver_legacy, naver_stock  # noqa: F401 (registers)
 from shared.parsers import naver_reactions  # noqa: F401 (registers)
-from shared.parsers.naver_api import discussion_next_offset, market_value_last_page
+from shared.parsers.naver_api import discussion_next_offset, industry_group_sizes, market_value_last_page
 from shared.parsers.naver_legacy import last_page
 
 __all__ = [
     "PARSERS", "Blocked", "ConfigurationError", "ParseError", "Parser", "QuotaExceeded", "Response",
-    "charset_of", "decode", "discussion_next_offset", "last_page", "market_value_last_page", "parse",
+    "charset_of", "decode", "discussion_next_offset", "industry_group_sizes", "last_page", "market_value_last_page", "parse",
 ]
 
 

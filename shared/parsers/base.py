@@ -147,6 +147,9 @@ def load_json(response: Response) -> Any:
     ctype = response.headers.get("content-type")
     if first == b"<" or (first.isspace() and body[:512].lstrip()[:1] == b"<") \
             or (ctype and "htm" in ctype.lower() and response.content_type() == "text/html"):
+        if is_portal_home(body):
+            raise Refusal("HTML where JSON was due: the portal's home page (a block: Naver sends it, "
+                          "HTTP 200, to clients it refuses)", Blocked)
         raise Refusal("HTML where JSON was due", blocked_kind(body))
     try:
         return orjson.loads(body)
@@ -167,8 +170,22 @@ _BLOCK_MARKERS = ("captcha", "I'm a teapot", "비정상적인", "접근이 제�
                   "Too Many Requests")
 
 
+#: What identifies Naver's portal home page (www.naver.com), which Naver answers with HTTP 200 in
+#: place of a page or an API answer to a client it refuses (a bot User-Agent, too many requests).
+_PORTAL_HOME = re.compile(rb"<title>\s*NAVER\s*</title>|property=\"og:url\"\s+content=\"https://www\.naver\.com/?\"",
+                          re.IGNORECASE)
+
+
+def is_portal_home(body: bytes) -> bool:
+    """Is the body Naver's portal home page (never what a crawler asked for: a block)?"""
+    return _PORTAL_HOME.search(body[:20000]) is not None
+
+
 def blocked_kind(body: bytes) -> type[ParseError]:
-    """``Blocked`` if the body looks like a block page (in UTF-8 or EUC-KR), else ``ParseError``."""
+    """``Blocked`` if the body looks like a block page (in UTF-8 or EUC-KR) or is Naver's portal
+    home page, else ``ParseError``."""
+    if is_portal_home(body):
+        return Blocked
     sample = body[:20000]
     for text in (sample.decode("utf-8", "ignore"), sample.decode("cp949", "ignore")):
         if any(marker in text for marker in _BLOCK_MARKERS):
@@ -286,6 +303,7 @@ class Parser:
     streams: tuple[str, ...]
     function: Callable[[Response], list[Record]]
     description: str
+    source: str | None = None  # envelope source of its records, when not the crawling service's
 
 
 #: name -> Parser, filled by the ``@register`` decorators of the source modules.
@@ -350,8 +368,11 @@ def contract_records(model: type[R], rows: list[dict[str, Any]], *, head: type[R
         raise Refusal(_contract_reason(err, model, head)) from None
 
 
-def register(name: str, streams: tuple[str, ...], description: str):
-    """Register a parser function under ``name``; the wrapper enforces the refusal rules:
+def register(name: str, streams: tuple[str, ...], description: str, *, source: str | None = None):
+    """Register a parser function under ``name``; ``source`` is the envelope source its records are
+    published with when it is not the crawling service's (a poorer fallback the loader ranks
+    below the service's own records, see services/loader/tables.py ``PRECEDENCE``). The wrapper
+    enforces the refusal rules:
     non-2xx statuses are refused, a :class:`Refusal` becomes ``ParseError`` (or its kind) and any
     other exception is wrapped, so callers only ever see ``ParseError``."""
 
@@ -377,7 +398,7 @@ def register(name: str, streams: tuple[str, ...], description: str):
         parse_response.__name__ = function.__name__
         parse_response.__doc__ = function.__doc__
         parse_response.__wrapped__ = function
-        PARSERS[name] = Parser(name, streams, parse_response, description)
+        PARSERS[name] = Parser(name, streams, parse_response, description, source)
         return parse_response
 
     return wrap

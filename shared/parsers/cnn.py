@@ -84,7 +84,7 @@ def _one(tree, xpath: str, what: str):
 
 
 @register("cnn-fear-greed-page", ("fear_greed",),
-          "edition.cnn.com/markets/fear-and-greed after JavaScript -> fear_greed")
+          "edition.cnn.com/markets/fear-and-greed after JavaScript -> fear_greed", source="fear-greed/page")
 def parse_page(response: Response) -> list[FearGreed]:
     """The gauge of the rendered page: score (``market-fng-gauge__dial-number-value``), rating
     (``market-fng-gauge__meter[data-index-label]``) and the day of

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from operator import itemgetter
 
-from shared.records import BoardPost, DailyPrice, Sector, StockListing, StockSector
+from shared.records import BoardPost, DailyPrice, Sector, StockListing, StockSector, session_change
 from shared.parsers.base import (
     Refusal, Response, blank, contract_records, day, integer, kst_datetime, load_json, register,
 )
@@ -25,7 +26,9 @@ def _error_object(data: dict) -> str:
 @register("naver-chart-day", ("daily_price",), "api.stock.naver.com daily chart -> daily_price")
 def parse_chart_day(response: Response) -> list[DailyPrice]:
     """Daily bars, oldest first. A halted day (open=high=low=0, volume 0) is ``halted`` with null
-    open/high/low. Index charts report volume in thousands; it is returned in shares."""
+    open/high/low. Index charts report volume in thousands; it is returned in shares. The chart
+    has no change field: ``change`` is derived from the previous row's close (null on the first
+    row, whose previous session the answer does not hold)."""
     match = _CHART_PATH.search(response.path)
     if not match:
         raise Refusal(f"URL {response.path!r} is not a /chart/domestic/(item|index)/CODE/day URL")
@@ -54,6 +57,11 @@ def parse_chart_day(response: Response) -> list[DailyPrice]:
             "volume": volume or 0, "halted": halted, "change": None,
             "foreign_ratio": row.get("foreignRetentionRate"),
         })
+    records.sort(key=itemgetter("trade_date"))
+    for previous, row in zip(records, records[1:]):
+        if previous["trade_date"] == row["trade_date"]:
+            raise Refusal(f"two rows for {row['trade_date']}: changed layout")
+        row["change"] = session_change(row["close"], previous["close"])
     return contract_records(DailyPrice, records)
 
 
@@ -155,6 +163,18 @@ def market_value_last_page(response: Response) -> int:
     data = _market_value_body(response)
     total, size = int(data.get("totalCount") or 0), int(data.get("pageSize") or 0)
     return max(1, math.ceil(total / size)) if size else 1
+
+
+def industry_group_sizes(response: Response) -> dict[str, int]:
+    """The member count (``totalCount``) of each group of the ``/api/stocks/industry`` list, by
+    group number; a group whose count is missing or not a number is left out."""
+    data = load_json(response)
+    sizes = {}
+    for row in data.get("groups") or () if isinstance(data, dict) else ():
+        total = row.get("totalCount") if isinstance(row, dict) else None
+        if not blank(row.get("no") if isinstance(row, dict) else None) and str(total).isdigit():
+            sizes[str(row["no"])] = int(total)
+    return sizes
 
 
 _INDUSTRY_PATH = re.compile(r"/api/stocks/industry(?:/(\d+))?/?$")

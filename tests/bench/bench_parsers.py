@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import json
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from lxml import html
 
 from shared.parsers import Response, parse
 from shared.parsers.naver_stock import FINANCE_ROWS  # the title -> (metric, unit) table, data only
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.parsers.cases import case_body  # noqa: E402
 
 #: the baselines' JSON decoder (``--baseline-json``)
 loads = json.loads
@@ -219,7 +223,7 @@ def main() -> None:
             continue
         folder = FIXTURES / case
         request = json.loads((folder / "request.json").read_text(encoding="utf-8"))
-        body = next(folder.glob("response.*")).read_bytes()
+        body = case_body(folder)
         response = Response(body=body, url=request["url"], headers=request.get("headers", {}))
         records = parse(request["parser"], response)
         ours, theirs = rates(lambda: parse(request["parser"], response),

@@ -102,6 +102,22 @@ def runs(settings: Settings, service: str) -> list[dict]:
     return [e["record"] for e in read_stream(settings, "crawl_run") if e["record"]["service"] == service]
 
 
+def prices_under_faults(settings: Settings, world: Path, archive: Path, faults: dict, codes: list[str],
+                        **extra: str) -> tuple[Finished, dict, set, set]:
+    """Crawl the prices of ``codes`` over the world's days from a replay server of its own with
+    ``faults``: (the finished crawl, its crawl_run, the (code, day)s published, those of the truth)."""
+    server = serve_with_faults(world, faults)
+    try:
+        done = crawl(crawl_env(settings, server.base, archive, **extra), "stockreport", "--codes", ",".join(codes),
+                     "--from", FIRST.isoformat(), "--to", LAST.isoformat())
+    finally:
+        server.stop()
+    assert done.code == 0, done.stderr[-1500:]
+    got = {(e["record"]["code"], e["record"]["trade_date"]) for e in read_stream(settings, "daily_price")}
+    want = {(r["code"], r["trade_date"]) for r in truth(world, "daily_price") if r["code"] in codes}
+    return done, runs(settings, "stockreport")[-1], got, want
+
+
 def truth(world: Path, stream: str) -> list[dict]:
     return [orjson.loads(line) for line in (world / "truth" / f"{stream}.jsonl").read_bytes().splitlines()]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawl.conftest import (FIRST, LAST, crawl, crawl_env, one_line, read_stream, runs,
-                                  serve_with_faults, truth)
+from tests.crawl.conftest import (FIRST, LAST, crawl, crawl_env, one_line, prices_under_faults, read_stream,
+                                  runs, serve_with_faults, truth)
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
@@ -36,8 +36,9 @@ def test_given_a_board_longer_than_a_page_when_crawled_then_cursor_paging_reache
     want = {p["post_id"]: p for p in posts if p["code"] == code}
     assert got == want  # every field, views and likes from the reactions endpoint included
     run = runs(settings, "stockdebate")[-1]
-    # ceil(count / 100) pages and as many reactions requests (100 posts each): nothing fetched twice
-    assert run["requests"] == 2 * -(-count // 100)
+    # ceil(count / 100) pages and ceil(count / 30) reactions requests (30 posts each, as Naver's
+    # pages ask; the replay site answers no more): nothing fetched twice
+    assert run["requests"] == -(-count // 100) + -(-count // 30)
 
     again = crawl(env, "stockdebate", "--codes", code)  # a daily run: bookmark = newest post seen
     assert again.code == 0, again.stderr[-1500:]
@@ -49,26 +50,18 @@ def test_given_429_503_truncated_and_hanging_answers_when_prices_are_crawled_the
         settings, crawl_world, tmp_path):
     faults = {"seed": 3, "rules": [{"prefix": "/chart", "share": {"429": 0.15, "503": 0.15, "truncate": 0.1,
                                                                   "hang": 0.05}}]}
-    server = serve_with_faults(crawl_world, faults)
-    try:
-        env = crawl_env(settings, server.base, tmp_path / "archive", CRAWL_TIMEOUT="1", CRAWL_RETRY_TIMES="8")
-        codes = _listing(crawl_world)
-        done = crawl(env, "stockreport", "--codes", ",".join(codes), "--from", FIRST.isoformat(),
-                     "--to", LAST.isoformat())
-    finally:
-        server.stop()
-    assert done.code == 0, done.stderr[-1500:]
-    run = runs(settings, "stockreport")[-1]
+    codes = _listing(crawl_world)
+    _, run, got, want = prices_under_faults(settings, crawl_world, tmp_path / "archive", faults, codes,
+                                            CRAWL_TIMEOUT="1", CRAWL_RETRY_TIMES="8")
     assert run["status"] == "succeeded" and run["detail"]["retries"] > 0
     assert run["requests"] == len(codes) + run["detail"]["retries"]
-    got = {(e["record"]["code"], e["record"]["trade_date"]) for e in read_stream(settings, "daily_price")}
-    want = {(r["code"], r["trade_date"]) for r in truth(crawl_world, "daily_price") if r["code"] in codes}
     assert got == want
 
 
+@pytest.mark.parametrize("kind", ["block", "home"], ids=["block-page", "naver-portal-home-page"])
 def test_given_block_pages_every_time_when_listing_is_crawled_then_the_run_stops_as_blocked(
-        settings, crawl_world, tmp_path):
-    server = serve_with_faults(crawl_world, {"rules": [{"prefix": "/api/stocks", "share": {"block": 1.0}}]})
+        settings, crawl_world, tmp_path, kind):
+    server = serve_with_faults(crawl_world, {"rules": [{"prefix": "/api/stocks", "share": {kind: 1.0}}]})
     try:
         env = crawl_env(settings, server.base, tmp_path / "archive", CRAWL_MAX_BLOCKS="3")
         done = crawl(env, "stockcode")
@@ -91,10 +84,18 @@ def test_given_cnn_answers_418_to_our_user_agent_when_fear_greed_is_crawled_then
     assert done.code == 0, done.stderr[-2000:]
     run = runs(settings, "fear-greed")[-1]
     assert run["requests"] == 2 and run["records"] == 1
-    record = read_stream(settings, "fear_greed")[-1]["record"]
+    envelope = read_stream(settings, "fear_greed")[-1]
+    record = envelope["record"]
+    assert envelope["source"] == "fear-greed/page"  # ranked below the JSON by the loader
     last = truth(crawl_world, "fear_greed")[-1]
     assert record["as_of_date"] == last["as_of_date"]
     assert record["score"] == round(last["score"]) and record["rating"] == last["rating"]
+    # re-parsed from the archive, the page's record keeps its place below the JSON
+    again = subprocess.run([sys.executable, "-m", "shared.cli", "reparse", "--service", "fear-greed", "--parser",
+                            "cnn-fear-greed-page"], env=env,
+                           capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=60)
+    assert again.returncode == 0, again.stderr[-1500:]
+    assert [(e["source"], e["record"]) for e in read_stream(settings, "fear_greed")[1:]] == [("fear-greed/page", record)]
 
 
 def test_given_a_wrong_eximbank_key_when_fx_is_crawled_then_one_line_says_configuration_error(settings, env_for):

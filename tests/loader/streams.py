@@ -24,8 +24,9 @@ def daily_price(i: int, *, close: float | None = None) -> DailyPrice:
 EXTRACTED_AT = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
 
 
-def envelope_bytes(record, run_id: str = "test-run", extracted_at: dt.datetime = EXTRACTED_AT) -> tuple[bytes, bytes]:
-    envelope = Envelope.wrap(record, source="test", run_id=run_id, extracted_at=extracted_at)
+def envelope_bytes(record, run_id: str = "test-run", extracted_at: dt.datetime = EXTRACTED_AT,
+                   source: str = "test") -> tuple[bytes, bytes]:
+    envelope = Envelope.wrap(record, source=source, run_id=run_id, extracted_at=extracted_at)
     return envelope.key.encode(), envelope.model_dump_json().encode()
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.parsers.cases import case_body, case_body_path
 from shared.parsers import (
     PARSERS, ParseError, Response, discussion_next_offset, last_page, market_value_last_page, parse,
 )
@@ -16,7 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def fixture(case: str) -> Response:
     folder = FIXTURES / case
     request = json.loads((folder / "request.json").read_text(encoding="utf-8"))
-    return Response(body=next(folder.glob("response.*")).read_bytes(), url=request["url"],
+    return Response(body=case_body(folder), url=request["url"],
                     headers=request.get("headers", {}))
 
 
@@ -35,7 +36,7 @@ def test_given_list_flag_when_run_then_names_every_parser():
 
 def test_given_good_file_when_run_then_prints_json_lines_with_contract_fields():
     folder = FIXTURES / "naver-chart-day_005930_real"
-    result = cli("naver-chart-day", str(folder / "response.json"), "--url",
+    result = cli("naver-chart-day", str(case_body_path(folder)), "--url",
                  json.loads((folder / "request.json").read_text())["url"])
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -55,9 +56,9 @@ def test_given_refused_file_when_run_then_exit_1_one_stderr_line_and_no_stdout()
 def test_given_charset_header_option_when_run_then_body_decoded_by_it():
     folder = FIXTURES / "nate-ranking_all_20260929_utf8_header"
     url = json.loads((folder / "request.json").read_text())["url"]
-    refused = cli("nate-ranking", str(folder / "response.html"), "--url", url)
+    refused = cli("nate-ranking", str(case_body_path(folder)), "--url", url)
     assert refused.returncode == 1 and "wrong encoding" in refused.stderr
-    good = cli("nate-ranking", str(folder / "response.html"), "--url", url,
+    good = cli("nate-ranking", str(case_body_path(folder)), "--url", url,
                "--header", "Content-Type: text/html; charset=utf-8")
     assert good.returncode == 0 and len(good.stdout.splitlines()) == 50
 

@@ -11,22 +11,22 @@ A failure names the case, the record index and the field that differs.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-from pathlib import Path
+from collections import defaultdict
 
 import pytest
 
 from shared import parsers
 from shared.parsers import ParseError, Response, parse
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.parsers.cases import FIXTURES, RECORDINGS, REPO, case_body, case_body_path
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").exists())
 
 
 def load_case(case: str) -> tuple[str, Response, object]:
     folder = FIXTURES / case
     request = json.loads((folder / "request.json").read_text(encoding="utf-8"))
-    body = next(folder.glob("response.*")).read_bytes()
+    body = case_body(folder)
     response = Response(body=body, url=request["url"], headers=request.get("headers", {}),
                         status=request.get("status", 200))
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
@@ -69,18 +69,25 @@ def test_given_recorded_response_when_parsed_then_output_matches_expected(case):
             assert_record(case, index, records[index], item["record"])
 
 
-def test_every_real_sample_has_a_case_or_is_listed_as_unconsumed():
-    samples = Path("/work/shared/real-samples")
-    if not samples.exists():
-        pytest.skip("real-samples folder not on this machine")
+def test_given_the_real_captures_the_replay_site_ships_then_each_has_a_case_or_is_listed_as_unconsumed():
     readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
-    bodies = {p.read_bytes() for p in FIXTURES.glob("*/response.*")}
-    for sample in samples.rglob("*"):
-        if sample.is_file() and sample.name != "PROVENANCE.md":
-            raw = sample.read_bytes()
-            variants = {raw}
-            try:
-                variants.add(raw.decode("utf-8").encode("euc-kr"))
-            except (UnicodeError, ValueError):
-                pass
-            assert variants & bodies or sample.name in readme, f"{sample.name} has no fixture case"
+    read = {case_body_path(FIXTURES / case).resolve() for case in CASES}
+    for capture in sorted(RECORDINGS.iterdir()):
+        assert capture.resolve() in read or capture.name in readme, f"{capture.name} has no fixture case"
+
+
+def test_given_the_fixture_and_recording_bodies_then_no_bytes_are_kept_twice():
+    """A capture lives once: a case reusing the replay site's body names it with ``"body"``."""
+    homes: dict[str, list[str]] = defaultdict(list)
+    for path in [*FIXTURES.glob("*/response.*"), *RECORDINGS.iterdir()]:
+        data = path.read_bytes()
+        if len(data) >= 64:  # a two-byte "[]" written by hand in two cases is no copy of a capture
+            homes[hashlib.sha256(data).hexdigest()].append(str(path.relative_to(REPO)))
+    twice = [paths for paths in homes.values() if len(paths) > 1]
+    assert not twice, f"the same bytes in several files (keep one, point request.json's \"body\" at it): {twice}"
+
+
+def test_given_a_case_that_points_at_a_shared_body_then_the_path_stays_inside_the_repository():
+    for case in CASES:
+        path = case_body_path(FIXTURES / case).resolve()
+        assert path.is_relative_to(REPO) and path.is_file(), f"{case}: body {path} is not a file of this repository"

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from shared.parsers import PARSERS, ParseError, Response, parse
 from shared.records import Record
+from tests.parsers.cases import case_body
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -22,7 +23,7 @@ def seeds() -> dict[str, list[tuple[bytes, str, dict]]]:
         if not (folder / "request.json").exists():
             continue
         request = json.loads((folder / "request.json").read_text(encoding="utf-8"))
-        body = next(folder.glob("response.*")).read_bytes()
+        body = case_body(folder)
         found[request["parser"]].append((body, request["url"], request.get("headers", {})))
     return {name: sorted(cases, key=lambda c: len(c[0])) for name, cases in found.items()}
 

@@ -17,7 +17,8 @@ from services.replay.effects import EffectsConfig
 from services.replay.simulate import build_world
 
 AUTHKEY = "test-key-not-secret"
-REAL = Path("/work/shared/real-samples")
+#: The real captures shipped with the replay site (copied byte for byte from the sources: SHA256SUMS).
+BODIES = Path(__file__).resolve().parents[2] / "services/replay/recordings/bodies"
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0", "Referer": "https://www.cnn.com/",
            "Accept": "application/json, text/plain, */*"}
 

@@ -84,3 +84,18 @@ def test_given_legacy_pages_then_410_gone_and_302_to_stock_naver(world_server):
 def test_given_a_wrong_path_then_an_html_page_not_json(world_server):
     status, headers, body = world_server.get("/api/stocks/nothing-here")
     assert status == 404 and headers["content-type"].startswith("text/html") and body.startswith(b"<!DOCTYPE html>")
+
+
+def test_given_a_replay_server_on_a_port_when_a_second_one_is_started_there_then_it_exits_with_one_line(
+        world_server, world_dir):
+    import subprocess
+    import sys
+    for workers in ("1", "2"):
+        done = subprocess.run([sys.executable, "-m", "shared.cli", "replay", "serve", "--world", str(world_dir),
+                               "--port", str(world_server.port), "--workers", workers],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr[-1500:]
+        assert done.stderr.strip().splitlines() == [
+            f"replay: port {world_server.port} on 127.0.0.1 is already in use (another replay server still "
+            "running?): stop it or pass another --port"]
+    assert world_server.get("/__replay/health")[0] == 200  # the first one still answers, alone

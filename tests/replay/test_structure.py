@@ -1,10 +1,10 @@
 """Simulated responses have the real samples' structure: JSON keys and value types, HTML
-selectors and encodings (compared programmatically with /work/shared/real-samples)."""
+selectors and encodings (compared programmatically with the real captures in services/replay/recordings/bodies)."""
 import json
 
 import lxml.html
 
-from tests.replay.conftest import AUTHKEY, BROWSER, REAL
+from tests.replay.conftest import AUTHKEY, BROWSER, BODIES
 
 
 def shape(value):
@@ -26,14 +26,14 @@ def first_code(world_dir, kind="stock"):
 
 
 def real(path):
-    return json.loads((REAL / path).read_text(encoding="utf-8"))
+    return json.loads((BODIES / path).read_text(encoding="utf-8"))
 
 
 def test_chart_rows_have_the_real_keys_and_types(world_server, world_dir):
     code = first_code(world_dir)
     _, headers, body = world_server.get(f"/chart/domestic/item/{code}/day?startDateTime=202609010000&endDateTime=202609300000")
     assert headers["content-type"] == "application/json; charset=utf-8"
-    assert shape(json.loads(body)) == shape(real("naver-api/chart-day_005930_20260925-20260929.json"))
+    assert shape(json.loads(body)) == shape(real("chart-day_005930_20260925-20260929.json"))
 
 
 def test_discussion_page_has_the_real_keys_and_types(world_server, world_dir):
@@ -41,7 +41,7 @@ def test_discussion_page_has_the_real_keys_and_types(world_server, world_dir):
     _, _, body = world_server.get(
         "/api/community/discussion/posts/by-item?discussionType=domesticStock&itemCode=" + code +
         "&isHolderOnly=false&excludesItemNews=false&isItemNewsOnly=false&isCleanbotPassedOnly=false&pageSize=50")
-    ours, theirs = json.loads(body, strict=False), real("naver-api/discussion-posts-by-item_005930.json")
+    ours, theirs = json.loads(body, strict=False), real("discussion-posts-by-item_005930.json")
     assert set(ours) == set(theirs)
     post_real = shape(theirs["posts"][0])
     post_ours = shape(ours["posts"][0])
@@ -56,13 +56,13 @@ def test_discussion_page_has_the_real_keys_and_types(world_server, world_dir):
 
 def test_market_value_has_the_real_keys_and_types(world_server):
     _, _, body = world_server.get("/api/stocks/marketValue/KOSPI?page=1&pageSize=6")
-    assert shape(json.loads(body)) == shape(real("naver-api/marketValue_KOSPI_p1_trimmed.json"))
+    assert shape(json.loads(body)) == shape(real("marketValue_KOSPI_p1_trimmed.json"))
 
 
 def test_integration_fields_are_a_subset_of_the_real_ones_with_display_strings(world_server, world_dir):
     code = first_code(world_dir)
     _, _, body = world_server.get(f"/api/stock/{code}/integration")
-    ours, theirs = json.loads(body), real("naver-api/stock-integration_005930.json")
+    ours, theirs = json.loads(body), real("stock-integration_005930.json")
     assert set(ours) <= set(theirs)
     real_infos = {i["code"]: i for i in theirs["totalInfos"]}
     for info in ours["totalInfos"]:
@@ -75,13 +75,13 @@ def test_integration_fields_are_a_subset_of_the_real_ones_with_display_strings(w
 
 def test_graphdata_has_the_real_keys_and_types(world_server):
     _, _, body = world_server.get("/index/fearandgreed/graphdata", headers=BROWSER)
-    ours, theirs = json.loads(body), real("cnn/cnn-fng-graphdata-2024-02-09.json")
+    ours, theirs = json.loads(body), real("cnn-fng-graphdata-2024-02-09.json")
     assert shape(ours) == shape(theirs)
 
 
 def test_exchange_rows_have_the_real_keys_types_and_currency_set(world_server):
     _, _, body = world_server.get(f"/site/program/financial/exchangeJSON?authkey={AUTHKEY}&searchdate=20260930&data=AP01")
-    ours, theirs = json.loads(body), real("koreaexim/exchangeJSON-20230711.json")
+    ours, theirs = json.loads(body), real("exchangeJSON-20230711.json")
     assert shape(ours) == shape(theirs)
     assert [r["cur_unit"] for r in ours] == [r["cur_unit"] for r in theirs]
     krw = next(r for r in ours if r["cur_unit"] == "KRW")
@@ -99,7 +99,7 @@ def test_nate_page_is_euc_kr_with_the_real_selectors_and_counts(world_server):
     _, headers, body = world_server.get("/rank/interest?sc=all&p=day&date=20260929")
     assert headers["content-type"].lower().endswith("charset=euc-kr")
     ours = lxml.html.fromstring(body.decode("euc-kr"))
-    theirs = lxml.html.fromstring((REAL / "nate/nate-rank-interest-all-20260929.EXCERPT.html").read_text("utf-8"))
+    theirs = lxml.html.fromstring((BODIES / "nate-rank-interest-all-20260929.EXCERPT.html").read_text("utf-8"))
     for selector in NATE_SELECTORS:
         assert len(ours.cssselect(selector)) == len(theirs.cssselect(selector)), selector
     hrefs = [a.get("href") for a in ours.cssselect("#postRankSubject ul.mduSubject li a")]
@@ -109,7 +109,7 @@ def test_nate_page_is_euc_kr_with_the_real_selectors_and_counts(world_server):
 def test_kind_download_is_euc_kr_with_the_real_header_and_cells(world_server):
     _, _, body = world_server.get("/corpgeneral/corpList.do?method=download")
     ours = lxml.html.fromstring(body.decode("euc-kr"))
-    theirs = lxml.html.fromstring((REAL / "kind/corpList-download-2026-04.xls").read_bytes().decode("euc-kr"))
+    theirs = lxml.html.fromstring((BODIES / "corpList-download-2026-04.xls").read_bytes().decode("euc-kr"))
     assert [th.text_content() for th in ours.cssselect("tr th")] == [th.text_content() for th in theirs.cssselect("tr th")]
     row_ours, row_theirs = ours.cssselect("tr")[1], theirs.cssselect("tr")[1]
     assert len(row_ours.cssselect("td")) == len(row_theirs.cssselect("td"))

@@ -95,8 +95,32 @@ def test_round_trip_simulate_serve_parse_equals_truth(world_server, world_dir):
                     f"domesticStock&itemCode={code}&isHolderOnly=false&excludesItemNews=false&isItemNewsOnly=false"
                     "&isCleanbotPassedOnly=false&pageSize=100")
     assert {(p["likes"], p["dislikes"], p["views"]) for p in posts} == {(0, 0, None)}  # the list has no counts
-    reactions = {r["post_id"]: r for r in _parsed(
+    ids = [p["post_id"] for p in posts]
+    reactions = {r["post_id"]: r for start in range(0, len(ids), 30) for r in _parsed(  # 30 a call, as Naver's pages
         "naver-discussion-reactions", world_server,
-        "/api/community/discussion/posts/reactions?postIds=" + ",".join(p["post_id"] for p in posts))}
+        "/api/community/discussion/posts/reactions?postIds=" + ",".join(ids[start:start + 30]))}
     merged = [{**p, **{k: reactions[p["post_id"]][k] for k in ("views", "likes", "dislikes")}} for p in posts]
     assert key(merged) == key(_truth(world_dir, "board_post", code=code)[-100:])
+
+
+def test_given_more_than_30_post_ids_when_reactions_are_asked_then_only_the_first_30_are_answered(world_server,
+                                                                                                  world_dir):
+    ids = [p["post_id"] for p in _truth(world_dir, "board_post")][:45]
+    assert len(ids) == 45
+    answered = _parsed("naver-discussion-reactions", world_server,
+                       "/api/community/discussion/posts/reactions?postIds=" + ",".join(ids))
+    assert [r["post_id"] for r in answered] == ids[:30]
+
+
+def test_given_a_group_of_members_when_its_pages_are_asked_then_they_hold_every_member_once(world_server, world_dir):
+    import orjson
+    groups = orjson.loads(world_server.get("/api/stocks/industry?page=1&pageSize=100")[2])["groups"]
+    group = max(groups, key=lambda g: g["totalCount"])
+    members = []
+    for page in (1, 2, 3):
+        body = orjson.loads(world_server.get(f"/api/stocks/industry/{group['no']}?page={page}&pageSize=2")[2])
+        assert body["totalCount"] == group["totalCount"] and body["pageSize"] == 2
+        members += [s["itemCode"] for s in body["stocks"]]
+    assert len(members) == len(set(members)) == min(6, group["totalCount"])
+    default = orjson.loads(world_server.get(f"/api/stocks/industry/{group['no']}")[2])
+    assert len(default["stocks"]) == min(20, group["totalCount"])  # pageSize 20 when none is sent
