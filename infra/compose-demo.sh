@@ -22,13 +22,17 @@ if [ ! -f "$env_file" ]; then
 fi
 
 dc() { docker compose --env-file "$env_file" --env-file .env.demo --profile demo "$@"; }
+since() { echo $(( $(date +%s) - $1 )); }
 started=$(date +%s)
 # One image at a time: the browser image then reuses the app image's layers from the cache.
 dc --parallel 1 build
+echo "compose-demo: images built in $(since "$started") s" >&2
+up=$(date +%s)
 dc up -d
+echo "compose-demo: up (services healthy, one-shots done) in $(since "$up") s" >&2
 status=0
 dc wait demo >/dev/null || status=$?
-echo "compose-demo: the demo service exited $status after $(( $(date +%s) - started )) s" >&2
+echo "compose-demo: the demo service exited $status, $(since "$up") s after up began" >&2
 dc exec -T postgres psql -U insertcoin_admin -d insertcoin -q -c "
   SELECT 'm_stock' AS table_name, count(*) FROM m_stock UNION ALL
   SELECT 'if_stock_daily_price', count(*) FROM if_stock_daily_price UNION ALL

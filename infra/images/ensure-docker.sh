@@ -7,6 +7,7 @@
 #      builds ./cmd inside the downloaded module). Go comes from the machine, or, when missing or
 #      older than the module needs, as the golang.org/toolchain module from the same proxy.
 # The binary is cached in $CACHE_DIR (default ~/.cache/insertcoin): a second run takes seconds.
+# --no-compose stops after step 2. Two runs at once build Compose once (a lock in $CACHE_DIR).
 set -euo pipefail
 cache=${CACHE_DIR:-$HOME/.cache/insertcoin}
 cache=${cache/#\~/$HOME}
@@ -44,6 +45,9 @@ go_ok() {  # a go that can build the module (1.21+ fetches the exact toolchain i
   [ "$(printf '%s\n' 1.21 "$v" | sort -V | head -1)" = 1.21 ]
 }
 
+[ "${1:-}" = --no-compose ] && exit 0
+exec 9>"$cache/compose.lock"
+flock 9
 if ! docker compose version >/dev/null 2>&1; then
   binary=$cache/docker-compose-$compose_version
   if [ ! -x "$binary" ]; then

@@ -7,8 +7,9 @@
 #   insertcoin-standin/kafka:3.9.1                 for apache/kafka:3.9.1 (OpenJDK 17, Kafka jars from Maven Central)
 # They keep the contracts the project relies on (docs/DEPLOY.md) and never take the official names.
 # Prints the variables that point compose at them (PYTHON_IMAGE=..., one a line); `eval` them.
-# Re-running is cheap: each image is built only when missing (FORCE=1 rebuilds), the root file
-# system is cached under $CACHE_DIR (default ~/.cache/insertcoin). Needs root, docker, debootstrap.
+# Re-running is cheap: the root file system is made once (cached under $CACHE_DIR, default
+# ~/.cache/insertcoin; FORCE=1 makes it again), the images rebuild from Docker's layer cache in
+# seconds. Needs root, docker, debootstrap, and the project's virtualenv (for the Kafka jars).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -42,6 +43,7 @@ base() {
     dir=$(mktemp -d "$cache/rootfs.XXXXXX")
     m=$(mirror)
     log "debootstrap $suite from $m (a few minutes, once)"
+    local started; started=$(date +%s)
     debootstrap --variant=minbase "$suite" "$dir" "$m" >"$cache/debootstrap.log" 2>&1 \
       || { tail -20 "$cache/debootstrap.log" >&2; rm -rf "$dir"; exit 1; }
     # apt's sources as in Debian's images: the mirror plus security updates.
@@ -50,6 +52,7 @@ base() {
     : > "$dir/etc/apt/sources.list"
     rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
     tar -C "$dir" --numeric-owner -czf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    log "root file system in $(( $(date +%s) - started )) s"
     rm -rf "$dir"
   fi
   log "docker import $image"
@@ -63,9 +66,8 @@ kafka_libs() {
   (cd "$root" && CACHE_DIR=$cache "$py" -c 'from shared.settings import get_settings; from shared.stack import kafka_libs; print(kafka_libs(get_settings()))')
 }
 
-build() {  # build IMAGE DIR [CONTEXT]
+build() {  # build IMAGE DIR [CONTEXT]: always, the layer cache makes an unchanged one take seconds
   local image=$1 dir=$2 context=${3:-$2} started
-  have "$image" && return
   log "docker build $image"
   started=$(date +%s)
   docker build -q -t "$image" --build-arg BASE_IMAGE="$prefix/debian:$suite" -f "$dir/Dockerfile" "$context" >/dev/null
@@ -73,16 +75,17 @@ build() {  # build IMAGE DIR [CONTEXT]
 }
 
 base
-build "$prefix/python:3.11-slim-bookworm" "$here/python"
-build "$prefix/postgres:16-bookworm" "$here/postgres"
-if ! have "$prefix/kafka:$kafka_version"; then
-  libs=$(kafka_libs | tail -1)
-  context=$(mktemp -d)
-  trap 'rm -rf "$context"' EXIT
-  cp -r "$here/kafka/." "$context/"
-  cp -r "$libs" "$context/libs"
-  build "$prefix/kafka:$kafka_version" "$context"
-fi
+# The three are independent: built side by side.
+pids=()
+build "$prefix/python:3.11-slim-bookworm" "$here/python" & pids+=($!)
+build "$prefix/postgres:16-bookworm" "$here/postgres" & pids+=($!)
+libs=$(kafka_libs | tail -1)
+context=$(mktemp -d)
+trap 'rm -rf "$context"' EXIT
+cp -r "$here/kafka/." "$context/"
+cp -r "$libs" "$context/libs"
+build "$prefix/kafka:$kafka_version" "$context" & pids+=($!)
+for pid in "${pids[@]}"; do wait "$pid"; done
 echo "PYTHON_IMAGE=$prefix/python:3.11-slim-bookworm"
 echo "POSTGRES_IMAGE=$prefix/postgres:16-bookworm"
 echo "KAFKA_IMAGE=$prefix/kafka:$kafka_version"

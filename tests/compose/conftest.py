@@ -19,12 +19,17 @@ WORLD = {"DEMO_STOCKS": "40", "DEMO_FROM": "2026-03-02", "DEMO_TO": "2026-05-29"
          "DEMO_SCORE_ARGS": "--min-train 30 --permutations 19"}
 
 
+#: Host variables the scripts and Docker may need; nothing else reaches compose's interpolation.
+KEEP = {"PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "CACHE_DIR", "DOCKER_CONFIG", "GOPATH", "GOMODCACHE",
+        "GOPROXY", "GOFLAGS", "GOTOOLCHAIN", "SSL_CERT_FILE", "SSL_CERT_DIR", "INSERTCOIN_COMPOSE_IMAGES"}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "compose: builds the images and runs docker compose for real")
 
 
-def _script(name: str, env: dict[str, str], timeout: float) -> str:
-    result = subprocess.run(["bash", str(ROOT / "infra" / "images" / name)], env=env, capture_output=True,
+def _script(name: str, env: dict[str, str], timeout: float, *args: str) -> str:
+    result = subprocess.run(["bash", str(ROOT / "infra" / "images" / name), *args], env=env, capture_output=True,
                             text=True, timeout=timeout)
     assert result.returncode == 0, f"{name} exited {result.returncode}: {result.stderr[-3000:]}"
     return result.stdout
@@ -77,20 +82,24 @@ class Project:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    env = dict(os.environ)
-    for name in list(env):  # the host's stack settings are not the containers'
-        if name.startswith(("COMPOSE_", "DOCKER_HOST")) or name in WORLD:
-            env.pop(name)
+    # Only the machine's own settings: a variable of the shell outranks the env files in compose,
+    # so the host's stack settings (KAFKA_*, *_URL, ...) must not leak into the project.
+    env = {name: value for name, value in os.environ.items() if name in KEEP or name.lower().endswith("_proxy")}
     timings = {}
     started = time.monotonic()
-    _script("ensure-docker.sh", env, timeout=1200)
-    timings["ensure_docker_s"] = time.monotonic() - started
-    started = time.monotonic()
-    if os.environ.get("INSERTCOIN_COMPOSE_IMAGES") != "official":  # a machine that reaches Docker Hub may say so
-        for line in _script("standins.sh", env, timeout=1200).splitlines():
-            key, _, value = line.partition("=")
-            env[key] = value
-    timings["standins_s"] = time.monotonic() - started
+    _script("ensure-docker.sh", env, 600, "--no-compose")  # the daemon
+    # Compose (from the Go module proxy) and the stand-in images (from Debian's mirror), side by side.
+    compose = subprocess.Popen(["bash", str(ROOT / "infra" / "images" / "ensure-docker.sh")], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        if os.environ.get("INSERTCOIN_COMPOSE_IMAGES") != "official":  # a machine that reaches Docker Hub may say so
+            for line in _script("standins.sh", env, 1200).splitlines():
+                key, _, value = line.partition("=")
+                env[key] = value
+    finally:
+        _, err = compose.communicate(timeout=1200)
+    assert compose.returncode == 0, f"ensure-docker.sh exited {compose.returncode}: {err[-3000:]}"
+    timings["docker_and_standins_s"] = time.monotonic() - started
     ca = sorted(Path("/usr/local/share/ca-certificates").glob("*.crt"))
     if ca:  # the machine's egress proxy re-signs TLS: pip in the build must trust it
         env["EXTRA_CA_CERTS"] = "".join(p.read_text() for p in ca)
