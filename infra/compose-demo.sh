@@ -29,20 +29,16 @@ dc --parallel 1 build
 echo "compose-demo: images built in $(since "$started") s" >&2
 up=$(date +%s)
 dc up -d
-echo "compose-demo: up (services healthy, one-shots done) in $(since "$up") s" >&2
+echo "compose-demo: up -d returned in $(since "$up") s (dependencies healthy, every container started)" >&2
 status=0
 dc wait demo >/dev/null || status=$?
 echo "compose-demo: the demo service exited $status, $(since "$up") s after up began" >&2
-dc exec -T postgres psql -U insertcoin_admin -d insertcoin -q -c "
-  SELECT 'm_stock' AS table_name, count(*) FROM m_stock UNION ALL
-  SELECT 'if_stock_daily_price', count(*) FROM if_stock_daily_price UNION ALL
-  SELECT 'if_board_post', count(*) FROM if_board_post UNION ALL
-  SELECT 'if_news_rank', count(*) FROM if_news_rank UNION ALL
-  SELECT 'if_financial_statement', count(*) FROM if_financial_statement UNION ALL
-  SELECT 'if_fear_greed', count(*) FROM if_fear_greed UNION ALL
-  SELECT 'if_fx_rate', count(*) FROM if_fx_rate UNION ALL
-  SELECT 'if_top_mover', count(*) FROM if_top_mover UNION ALL
-  SELECT 'if_media_influence_daily', count(*) FROM if_media_influence_daily" || true
+# What landed: rows in every m_* and if_* table, then the yearly influence scores.
+dc exec -T postgres psql -U insertcoin_admin -d insertcoin -q <<'SQL' || true
+SELECT string_agg(format('SELECT %L AS table_name, count(*) AS rows FROM %I', tablename, tablename),
+                  ' UNION ALL ' ORDER BY tablename)
+  FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^(m|if)_' \gexec
+SQL
 dc exec -T postgres psql -U insertcoin_admin -d insertcoin -q -c "SELECT * FROM v_influence_yearly LIMIT 10" || true
 if [ "$status" != 0 ]; then
   echo "compose-demo: failed; the demo service's last lines:" >&2

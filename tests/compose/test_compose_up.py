@@ -138,4 +138,5 @@ def test_given_the_plain_profile_when_up_then_every_crawler_runs_on_an_internal_
                          "import socket; socket.create_connection(('192.0.2.1', 443), timeout=5)",
                          demo=False, check=False)
     assert probe.returncode != 0 and ("unreachable" in probe.stderr or "timed out" in probe.stderr), probe.stderr
-    print("compose timings:", json.dumps({k: round(v, 1) for k, v in demo.timings.items()}))
+    print("compose timings:", json.dumps({k: round(v, 1) for k, v in demo.timings.items()}),
+          *[line for line in demo.demo_output.splitlines() if line.startswith("compose-demo: ")], sep="\n")
