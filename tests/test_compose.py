@@ -186,3 +186,12 @@ def test_given_an_env_file_when_sourced_by_a_shell_then_it_gives_what_compose_re
     for key, value in _compose_values(name).items():
         expected = value.replace("~", str(Path.home()), 1) if value.startswith("~") else value
         assert shell.get(key) == expected, (key, shell.get(key), value)
+
+
+def test_given_the_readme_when_it_shows_the_demo_then_env_demo_is_layered_over_env_and_fx_needs_its_key():
+    readme = (ROOT / "README.md").read_text()
+    commands = [line for line in readme.splitlines() if "docker compose" in line and ".env.demo" in line]
+    assert commands and all("--env-file .env --env-file .env.demo" in line for line in commands), commands
+    compose_section = readme.split("## Compose", 1)[1].split("\n## ", 1)[0]
+    assert "KOREAEXIM_AUTHKEY" in compose_section and "fx" in compose_section
+    assert "bash infra/compose-demo.sh" in compose_section and (ROOT / "infra" / "compose-demo.sh").exists()

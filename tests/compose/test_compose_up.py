@@ -76,6 +76,11 @@ def test_given_the_demo_when_crawled_then_the_archive_volume_has_files_and_no_wr
     assert len(files) > 10, files
     logs = demo.compose("logs", "--no-log-prefix", "demo").stdout
     assert "Permission denied" not in logs and "Read-only file system" not in logs
+    # the app user's home takes Scrapy's and matplotlib's state
+    home = demo.compose("exec", "-T", "news", "python", "-c",
+                        "import os, pathlib, matplotlib; pathlib.Path.home().joinpath('probe').touch(); "
+                        "print(matplotlib.get_configdir())").stdout.strip()
+    assert home.startswith("/home/insertcoin/"), home
 
 
 def test_given_cnn_refusing_bots_when_fear_greed_runs_in_its_image_then_the_browser_fallback_gives_the_day(demo):
