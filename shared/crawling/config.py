@@ -46,7 +46,7 @@ SOURCES: dict[str, Source] = {
 class CrawlEnv(BaseSettings):
     """``CRAWL_*`` environment variables (all optional)."""
 
-    model_config = SettingsConfigDict(env_prefix="CRAWL_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CRAWL_", frozen=True, extra="ignore", env_ignore_empty=True)
 
     polite: bool = True                  # off: no delays, no AutoThrottle, high concurrency (benchmarks, replay)
     concurrency: int | None = None       # per host, overrides the per-source default
