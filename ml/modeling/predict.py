@@ -16,6 +16,8 @@ Z95 = float(norm.ppf(0.975))
 #: The smallest p reported: the normal approximation is not trusted past ~5 standard deviations of
 #: 99 permutation draws, so anything below reads "below 1e-6" (Holm over 120 tests still passes it).
 P_FLOOR = 1e-6
+MIN_DRAWS = 19
+MIN_DAYS = 5              # a period with fewer out-of-sample days is not scored (no claim on 2 days)
 
 
 def linear_scores(X: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -85,23 +87,28 @@ def period_key(kind: str, label: str) -> int:
     return int(label.replace("-", "")) + (10_000 if kind == "year" else 0)
 
 
-def claim(stat: float, null: np.ndarray, boot: np.ndarray) -> dict:
+def claim(stat: float, null: np.ndarray, boot: np.ndarray, *, exact: bool = False) -> dict:
     """Influence, 95% CI and p of one medium-period from one test.
 
     ``stat``: the observed statistic (AP of the full model minus the mean AP with the medium's
-    contribution permuted); ``null``: that statistic's permutation draws, centred (its spread is the
-    statistic's sampling spread when the medium does nothing); ``boot``: block-bootstrap draws of
-    the statistic. p is one-sided (the medium helps) from the normal approximation of the null
-    draws (a mean over days, so close to normal; it resolves p below 1 / (draws + 1), which the
-    multiple-testing correction needs). The CI is the wider of the bootstrap percentile interval
-    and the test inverted under a shift (stat +- 1.96 sd of the null), so it excludes 0 only where
-    the test rejects at 2.5% one-sided: influence, CI and p cannot disagree."""
+    contribution permuted or shifted); ``null``: that statistic's draws under the null, centred
+    (their spread is the statistic's sampling spread when the medium does nothing); ``boot``:
+    block-bootstrap draws of the statistic. p is one-sided (the medium helps), from the normal
+    approximation of the null draws (a mean over days, so close to normal; it resolves p below
+    1 / (draws + 1), which the multiple-testing correction needs), floored at ``P_FLOOR``. With
+    ``exact`` (market media: one unit a day, a null of at most n - 1 shifts) or fewer than
+    ``MIN_DRAWS`` draws, p is never below the empirical (1 + draws >= stat) / (1 + draws). The CI is
+    the wider of the bootstrap percentile interval and the test inverted under a shift
+    (stat +- 1.96 sd of the null, and stat minus the null's 2.5% / 97.5% quantiles), so it excludes 0
+    only where the test rejects at 2.5% one-sided:
+    influence, CI and p cannot disagree."""
     sd = float(np.std(null, ddof=1)) if len(null) > 1 else 0.0
-    if sd > 0:
-        p = float(norm.sf(stat / sd))
-    else:
-        p = 1.0 if stat <= 0 else 0.0
+    p = float(norm.sf(stat / sd)) if sd > 0 else 1.0
+    if exact or len(null) < MIN_DRAWS:
+        p = max(p, (1 + np.sum(null >= stat - 1e-12)) / (1 + len(null)))
     lo, hi = stat - Z95 * sd, stat + Z95 * sd
+    if len(null) > 1:                                 # the empirical null inverted as well
+        lo, hi = min(lo, stat - float(np.quantile(null, 0.975))), max(hi, stat - float(np.quantile(null, 0.025)))
     if len(boot):
         lo, hi = min(lo, float(np.quantile(boot, 0.025))), max(hi, float(np.quantile(boot, 0.975)))
     return {"influence": float(stat), "ci_low": lo, "ci_high": hi, "p_value": min(max(p, P_FLOOR), 1.0)}
@@ -147,7 +154,7 @@ def stock_influence(X: np.ndarray, top: np.ndarray, valid: np.ndarray, days: np.
             perm_ap[:, d] = ap_fixed_positives(scores, np.flatnonzero(pos[d, v]))
         for (kind, label), where in periods.items():
             ok = where[np.isfinite(full[where])]
-            if not len(ok):
+            if len(ok) < MIN_DAYS:
                 continue
             perm = perm_ap[:, ok]
             drop = full[ok] - perm.mean(axis=0)
@@ -189,7 +196,7 @@ def market_influence(X: np.ndarray, turbulent: np.ndarray, days: np.ndarray, fit
         base = full_s - contribution
         for (kind, label), where in periods_of(days[e]).items():
             lab = y[where]
-            if lab.sum() == 0 or lab.sum() == len(lab):
+            if lab.sum() == 0 or lab.sum() == len(lab) or len(where) < MIN_DAYS:
                 continue
             n = len(where)
             rng = np.random.default_rng([seed, period_key(kind, label), stream, m])
@@ -206,7 +213,7 @@ def market_influence(X: np.ndarray, turbulent: np.ndarray, days: np.ndarray, fit
             boot = boot_full - np.mean([ap_rows(s[bi], lb) for s in some], axis=0)
             boot = boot[np.isfinite(boot)]             # draws with no turbulent day have no AP
             rows.append({"period_type": kind, "period": label, "medium": medium,
-                         **claim(float(f - perm.mean()), perm - perm.mean(), boot),
+                         **claim(float(f - perm.mean()), perm - perm.mean(), boot, exact=True),
                          "pr_auc_full": float(f), "pr_auc_without": float(perm.mean()), "n_days": int(n)})
     return pd.DataFrame(rows)
 
