@@ -76,9 +76,9 @@ def movers_activity(movers: pd.DataFrame, out: Path, max_days: int = 10) -> Path
         ax.axvline(2.5, color="black", lw=0.8)
         ax.set_title(pd.Timestamp(day).strftime("%Y-%m-%d") + "\npredictive | explanatory", fontsize=8)
     fig.suptitle("Top 10 movers by |r| and their media (left three columns: before the open; right: the day)")
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     if image is not None:
-        bar = fig.add_axes((0.25, 0.03, 0.5, 0.015))
+        bar = fig.add_axes((0.25, 0.06, 0.5, 0.015))
         fig.colorbar(image, cax=bar, orientation="horizontal").set_label(
             "activity: board " + ACTIVITY_UNITS["board"] + "; news " + ACTIVITY_UNITS["news"]
             + "; financial " + ACTIVITY_UNITS["financial"], fontsize=8)

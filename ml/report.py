@@ -58,7 +58,9 @@ def yearly_sentences(yearly: pd.DataFrame) -> list[str]:
     """The answer in words, one sentence per year and clock: the media that passed Holm's
     correction (best first) with influence, 95% CI and adjusted p, or "no medium passed"."""
     out = []
-    for (year, clock), g in yearly.groupby(["year", "clock"], sort=True):
+    order = {c: i for i, c in enumerate(CLOCK_WORDS)}
+    groups = sorted(yearly.groupby(["year", "clock"]), key=lambda kv: (kv[0][0], order.get(kv[0][1], 9)))
+    for (year, clock), g in groups:
         tests = len(yearly[yearly["year"] == year])
         passed = g[g["significant"].astype(bool)].sort_values("influence", ascending=False)
         head = f"{year}, {CLOCK_WORDS.get(clock, clock)}: "
@@ -121,7 +123,9 @@ def write_report(frames: dict[str, pd.DataFrame], start: dt.date, end: dt.date, 
     if len(yearly):
         parts.append("<h2>Media per year</h2>")
         table = yearly.assign(passed=yearly["significant"].map({True: "yes", False: "no"}),
-                              rank=yearly["rank"].map(lambda r: "-" if pd.isna(r) else str(int(r))))
+                              rank=yearly["rank"].map(lambda r: "-" if pd.isna(r) else str(int(r))),
+                              **{c: yearly[c].map("{:+.3f}".format) for c in ("influence", "ci_low", "ci_high")},
+                              **{c: yearly[c].map(_p) for c in ("p_value", "p_adjusted")})
         cols = ["year", "clock", "scope", "medium", "passed", "rank", "influence", "ci_low", "ci_high",
                 "p_value", "p_adjusted", "n_days"]
         parts.append(_table(table.sort_values(["year", "clock", "scope", "p_value"])[cols]))
