@@ -31,9 +31,9 @@ from tests.ml.worlds import Plant, make_world, realised_lift  # noqa: E402
 CONFIG = ScoringConfig(window=250, min_train=60, step=21, n_perm=99, n_boot=500)
 PROFILES = {  # mechanism -> strengths q; seeds per strength from --power-seeds
     "small": {"board_buzz": (0.05, 0.1, 0.2), "news_top": (0.05, 0.1, 0.2)},
-    "full": {"board_buzz": (0.03, 0.05, 0.1, 0.15, 0.3), "board_buzz_small": (0.05, 0.1, 0.2),
-             "board_lag2": (0.1, 0.2, 0.3), "news_top": (0.03, 0.05, 0.1, 0.2),
-             "financial": (0.05, 0.1, 0.2), "fear_greed": (0.3, 0.6, 0.9)},
+    "full": {"board_buzz": (0.03, 0.05, 0.1, 0.2), "news_top": (0.03, 0.05, 0.1),
+             "board_lag2": (0.1, 0.2, 0.3), "board_buzz_small": (0.05, 0.1, 0.2),
+             "financial": (0.05, 0.1, 0.2), "fear_greed": (0.5, 0.9)},
 }
 MECHANISMS = {"board_buzz": ("board", dict(kind="board_buzz")),
               "board_buzz_small": ("board", dict(kind="board_buzz", small_only=True)),

@@ -3,7 +3,8 @@
 Adds p_adjusted (Holm), significant, family (the tests corrected together) and method (how p was
 made); rank becomes NULL for a medium that did not pass (ranks order the significant media only).
 v_influence_yearly gains p_adjusted, significant and method at its end (existing columns keep their
-names and order, so readers of the view are unaffected).
+names and order, so readers of the view are unaffected). v_influence_daily.significant gets a
+comment saying what it is (one day's uncorrected p < 0.05).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ SELECT i.period AS year, i.clock, i.scope, i.rank, i.medium, m.source, i.influen
        i.p_adjusted, i.significant, i.method
 FROM m_media_influence i JOIN m_medium m USING (medium)
 WHERE i.period_type = 'year';
+COMMENT ON COLUMN v_influence_daily.significant IS 'p_value < 0.05 on this one day, not corrected for the many days: a description of the day, not a test of the medium (the answer is m_media_influence.significant).';
 """
 
 DOWNGRADE = """
