@@ -67,8 +67,8 @@ def yearly_sentences(yearly: pd.DataFrame) -> list[str]:
         if passed.empty:
             best = g.sort_values("p_value").iloc[0]
             out.append(head + f"no medium passed Holm's correction at 5% over the year's {tests} tests "
-                       f"(media x clocks); the smallest raw p was {MEDIUM_WORDS.get(best['medium'], best['medium'])}"
-                       f"'s, {_p(best['p_value'])}.")
+                       f"(media x clocks); smallest raw p: {MEDIUM_WORDS.get(best['medium'], best['medium'])} "
+                       f"({best['scope']}-level), {_p(best['p_value'])}.")
             continue
         claims = [f"{MEDIUM_WORDS.get(r['medium'], r['medium'])} ({r['scope']}-level: average precision "
                   f"{r['influence']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] over the medium shuffled, "
