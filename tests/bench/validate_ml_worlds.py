@@ -80,7 +80,16 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("null", "power", "checks"), help="run one part only")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--docs", type=Path, help="write the summary between the markers of this file")
+    ap.add_argument("--from-json", type=Path, nargs="+", help="no run: merge these saved results into --docs")
     args = ap.parse_args(argv)
+    if args.from_json:
+        parts = [json.loads(p.read_text()) for p in args.from_json]
+        merged = {k: v for part in parts for k, v in part.items()}
+        merged["seconds"] = round(sum(part["seconds"] for part in parts), 1)
+        merged["budget_exhausted"] = any(part["budget_exhausted"] for part in parts)
+        merged["argline"] = "; ".join(part.get("argline", "?") for part in parts)
+        write_docs(args.docs, merged, merged["argline"])
+        return 0
     t0 = time.perf_counter()
     over = lambda: time.perf_counter() - t0 > args.budget_s  # noqa: E731
     res: dict = {"profile": args.profile, "stocks": args.stocks, "sessions": args.sessions}
@@ -150,22 +159,24 @@ def main(argv=None) -> int:
             checks["reseed_agreement"] = {"same_verdict": agree, "of": total, "rate": round(agree / total, 4)}
         res["checks"] = checks
 
+    res["argline"] = " ".join(sys.argv[1:] if argv is None else argv)
     res["seconds"] = round(time.perf_counter() - t0, 1)
     res["budget_exhausted"] = over()
     print(json.dumps(res, indent=2))
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
     if args.docs:
-        write_docs(args.docs, res, " ".join(sys.argv[1:]))
+        write_docs(args.docs, res, res["argline"])
     return 0
 
 
 def write_docs(path: Path, res: dict, argline: str) -> None:
     """Replace the text between ``MARKERS`` in ``path`` with this run's tables."""
+    runs = argline.split("; ")
+    head = "; ".join(f"`.venv/bin/python tests/bench/validate_ml_worlds.py {a}`" for a in runs)
     lines = [MARKERS[0], "",
-             f"Run: `.venv/bin/python tests/bench/validate_ml_worlds.py {argline}` "
-             f"({res['stocks']} stocks x {res['sessions']} sessions, {res['seconds']} s"
-             f"{', stopped by its time budget' if res['budget_exhausted'] else ''}).", ""]
+             f"Run{'s' if len(runs) > 1 else ''}: {head} ({res['stocks']} stocks x {res['sessions']} sessions, "
+             f"{res['seconds']} s{', stopped by its time budget' if res['budget_exhausted'] else ''}).", ""]
     if "null" in res:
         n = res["null"]
         lines += [f"Null worlds ({n['seeds']} seeds): raw p < 0.05 and monthly 95% CIs excluding 0, per medium "
