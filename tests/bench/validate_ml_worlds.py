@@ -9,7 +9,7 @@ Worlds: tests/ml/worlds.py (frames straight into ``build_panel``; KOSPI / KOSDAQ
 Each world is scored as ``insertcoin score`` does (``rolling_scores``, 99 permutations, 500
 bootstrap draws). A medium is *detected* when it passes Holm's correction for the year (media x
 clocks) on the predictive clock. Stops starting new worlds after ``--budget-s`` seconds and says
-how many it ran. ``--docs`` rewrites the block between the validate-ml markers of that file.
+how many it ran. ``--docs`` rewrites the ``--docs-block`` block (between its markers) of that file.
 """
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ MECHANISMS = {"board_buzz": ("board", dict(kind="board_buzz")),
               "news_top": ("news", dict(kind="news_top")),
               "financial": ("financial", dict(kind="financial")),
               "fear_greed": ("fear_greed", dict(kind="fear_greed"))}
-MARKERS = ("<!-- validate-ml-worlds:begin -->", "<!-- validate-ml-worlds:end -->")
+def markers(block: str) -> tuple[str, str]:
+    """The comment lines around a block of results in the docs."""
+    return f"<!-- validate-ml-worlds {block}:begin -->", f"<!-- validate-ml-worlds {block}:end -->"
 
 
 def score(seed: int, plant: Plant, args, config: ScoringConfig = CONFIG) -> tuple[pd.DataFrame, float]:
@@ -80,6 +82,7 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("null", "power", "checks"), help="run one part only")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--docs", type=Path, help="write the summary between the markers of this file")
+    ap.add_argument("--docs-block", default="make", help="which marked block of --docs to rewrite")
     ap.add_argument("--from-json", type=Path, nargs="+", help="no run: merge these saved results into --docs")
     args = ap.parse_args(argv)
     if args.from_json:
@@ -88,7 +91,7 @@ def main(argv=None) -> int:
         merged["seconds"] = round(sum(part["seconds"] for part in parts), 1)
         merged["budget_exhausted"] = any(part["budget_exhausted"] for part in parts)
         merged["argline"] = "; ".join(part.get("argline", "?") for part in parts)
-        write_docs(args.docs, merged, merged["argline"])
+        write_docs(args.docs, merged, merged["argline"], args.docs_block)
         return 0
     t0 = time.perf_counter()
     over = lambda: time.perf_counter() - t0 > args.budget_s  # noqa: E731
@@ -166,12 +169,13 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
     if args.docs:
-        write_docs(args.docs, res, res["argline"])
+        write_docs(args.docs, res, res["argline"], args.docs_block)
     return 0
 
 
-def write_docs(path: Path, res: dict, argline: str) -> None:
-    """Replace the text between ``MARKERS`` in ``path`` with this run's tables."""
+def write_docs(path: Path, res: dict, argline: str, block: str = "make") -> None:
+    """Replace the text between the ``block`` markers in ``path`` with this run's tables."""
+    MARKERS = markers(block)
     runs = argline.split("; ")
     head = "; ".join(f"`.venv/bin/python tests/bench/validate_ml_worlds.py {a}`" for a in runs)
     lines = [MARKERS[0], "",
