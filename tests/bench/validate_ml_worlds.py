@@ -136,10 +136,10 @@ def main(argv=None) -> int:
 
     if args.only in (None, "checks"):
         checks = {}
-        if not over():   # reverse causality: posts after the move, during the day
+        if not over():   # reverse causality: the buzz comes in the night after the jump
             rows, _ = score(8100, Plant(kind="board_buzz", q=0.5, lag=0), args)
             y = rows[rows.period_type == "year"].set_index(["clock", "medium"])
-            checks["same_day_board"] = {"explanatory_passed": bool(y.loc[("explanatory", "board"), "significant"]),
+            checks["posts_after_the_move_board"] = {"explanatory_passed": bool(y.loc[("explanatory", "board"), "significant"]),
                                         "predictive_passed": bool(y.loc[("predictive", "board"), "significant"])}
         if not over():
             rows, _ = score(8200, Plant(kind="board_buzz", q=0.5, lag=3), args)

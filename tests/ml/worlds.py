@@ -9,8 +9,9 @@ KOSDAQ index rows in the price table (they must never count as stocks).
 
 Planting (``Plant``), each a mechanism the simulator does not use:
 - ``board_buzz``: ~``per_day`` stocks a day get x``mult`` their usual posts in the night before the
-  open of day D - ``lag`` + 1 ... i.e. ``lag`` = 1 is the night before D; each jumps 10-25% on D with
-  probability ``q`` (``small_only``: buzz only on stocks below the median size);
+  open of day D - ``lag`` + 1 (``lag`` 1: the night before D; 2: before D - 1; 0: the night after
+  D, i.e. posts after the move); each jumps 10-25% on D with probability ``q`` (``small_only``:
+  buzz only on stocks below the median size);
 - ``news_top``: ~``per_day`` stocks a day are named in ranks 1-5 of the ranking dated D - ``lag``;
   each jumps on D with probability ``q`` (mentions in ranks 6-50 are background and do nothing);
 - ``financial``: ~``per_day`` stocks a day publish an event in the night before D; each jumps with
