@@ -34,6 +34,7 @@ PROFILES = {  # mechanism -> strengths q; seeds per strength from --power-seeds
     "full": {"board_buzz": (0.03, 0.05, 0.1, 0.2), "news_top": (0.03, 0.05, 0.1),
              "board_lag2": (0.1, 0.2, 0.3), "board_buzz_small": (0.05, 0.1, 0.2),
              "financial": (0.05, 0.1, 0.2), "fear_greed": (0.5, 0.9)},
+    "market_financial": {"financial": (0.05, 0.1, 0.2), "fear_greed": (0.5, 0.9)},
 }
 MECHANISMS = {"board_buzz": ("board", dict(kind="board_buzz")),
               "board_buzz_small": ("board", dict(kind="board_buzz", small_only=True)),
