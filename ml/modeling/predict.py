@@ -17,6 +17,7 @@ Z95 = float(norm.ppf(0.975))
 #: 99 permutation draws, so anything below reads "below 1e-6" (Holm over 120 tests still passes it).
 P_FLOOR = 1e-6
 MIN_DRAWS = 19
+MARKET_SHIFTS = 999       # market media: every circular shift up to this many (a year has ~250)
 MIN_DAYS = 5              # a period with fewer out-of-sample days is not scored (no claim on 2 days)
 
 
@@ -180,7 +181,8 @@ def market_influence(X: np.ndarray, turbulent: np.ndarray, days: np.ndarray, fit
     """Influence per (period, medium) of market-wide media, one test each: AP over the period's
     days of turbulent-day prediction under the fitted model minus its mean with the medium's
     contribution circularly shifted against the days (a null that keeps both series' own
-    autocorrelation: market units are few and not independent). CI: moving-block bootstrap of
+    autocorrelation: market units are few and not independent; every shift is used, up to
+    ``MARKET_SHIFTS``, so a year of 250 scored days resolves p down to 0.004). CI: moving-block bootstrap of
     ``MARKET_BLOCK_DAYS``-day blocks of the same statistic (19 shifts per draw), widened to the
     inverted test (:func:`claim`)."""
     e = fit.eval_days
@@ -200,7 +202,7 @@ def market_influence(X: np.ndarray, turbulent: np.ndarray, days: np.ndarray, fit
                 continue
             n = len(where)
             rng = np.random.default_rng([seed, period_key(kind, label), stream, m])
-            shifts = circular_shifts(n, n_perm, rng)
+            shifts = circular_shifts(n, max(n_perm, MARKET_SHIFTS), rng)
             shifted = (np.arange(n)[None, :] + shifts[:, None]) % n
             c, b, f_s = contribution[where], base[where], full_s[where]
             perm_scores = b[None, :] + c[shifted]

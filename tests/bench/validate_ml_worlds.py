@@ -196,10 +196,11 @@ def write_docs(path: Path, res: dict, argline: str, block: str = "make") -> None
                   "P(top 10 | caused) / P(top 10)):", "",
                   "| mechanism | q: detected of seeds (lift) | smallest q detected in 80% (lift) |", "|---|---|---|"]
         for name, p in res["power"].items():
-            curve = ", ".join(f"{c['q']}: {c['detected']}/{c['of']} ({c['realised_lift']}x)"
+            curve = ", ".join(f"{c['q']}: {c['detected']}/{c['of']}"
+                              + (f" ({c['realised_lift']}x)" if c["realised_lift"] == c["realised_lift"] else "")
                               + (f" [other medium passed {c['other_medium_passed']}]" if c["other_medium_passed"] else "")
                               for c in p["curve"])
-            best = f"{p['smallest_q_80pct']} ({p['its_realised_lift']}x)" if p["smallest_q_80pct"] else "none tested"
+            best = f"{p['smallest_q_80pct']} ({p['its_realised_lift']}x)" if p["smallest_q_80pct"] else "none of those tested"
             lines.append(f"| {name} | {curve} | {best} |")
         lines.append("")
     if "checks" in res:
