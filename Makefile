@@ -8,7 +8,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .PHONY: help venv stack-up stack-down stack-status test test-fast demo bench bench-loader bench-stack \
-        bench-parsers bench-replay bench-crawlers validate-ml compose-check clean
+        bench-parsers bench-replay bench-crawlers validate-ml validate-ml-simulator compose-check clean
 
 help:
 	@echo "make demo        simulate a market, serve it, crawl it, load, score, report (end to end)"
@@ -65,6 +65,10 @@ bench-crawlers: venv
 	$(PY) tests/bench/bench_crawlers.py
 
 validate-ml: venv
+	timeout 1800 $(PY) tests/bench/validate_ml_worlds.py --profile small --null-seeds 6 --power-seeds 3 \
+		--reseed-worlds 2 --budget-s 1200 --json var/validate_ml_worlds.json --docs docs/BENCHMARKS.md
+
+validate-ml-simulator: venv
 	$(BIN)/insertcoin stack up
 	$(PY) tests/bench/validate_ml.py
 

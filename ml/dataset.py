@@ -14,8 +14,15 @@ import orjson
 import pandas as pd
 import psycopg2
 
-#: Index codes (KOSPI, KOSDAQ) share the price table; stocks have six-character codes.
-STOCK_CODE = "^[0-9A-Z]{6}$"
+#: Index codes (KOSPI, KOSDAQ) share the price table. Stock codes have six characters and start
+#: with a digit (KRX short codes, alphanumeric ones such as 0004A0 included); "KOSDAQ" also has six
+#: characters, so the leading digit is what keeps an index out of stock-level outcomes and features.
+STOCK_CODE = "^[0-9][0-9A-Z]{5}$"
+
+
+def is_stock_code(codes: pd.Series) -> pd.Series:
+    """True where ``codes`` are stock codes (not KOSPI / KOSDAQ or any other index name)."""
+    return codes.astype(str).str.fullmatch(STOCK_CODE[1:-1])
 
 
 def connect(url: str):
@@ -182,7 +189,7 @@ def frames_from_truth(folder: Path) -> dict[str, pd.DataFrame]:
         return pd.DataFrame([orjson.loads(line) for line in path.read_bytes().splitlines() if line])
 
     prices = read("daily_price")
-    prices = prices[prices["code"].str.fullmatch(STOCK_CODE[1:-1])]
+    prices = prices[is_stock_code(prices["code"])]
     prices = prices.assign(trade_date=pd.to_datetime(prices["trade_date"]),
                            halted=prices["halted"].astype(int))[
         ["code", "trade_date", "open", "close", "volume", "halted"]]

@@ -34,6 +34,24 @@ MARKET_MEDIA: dict[str, tuple[str, ...]] = {
     "fear_greed": ("fg_move", "fg_extreme"),
     "fx": ("fx_move",),
 }
+#: Each stock medium's feature family: its base features above, a tail feature (``TAIL``: a Poisson
+#: surprise of the posts, the top of the news ranking, any financial event), that tail in small caps
+#: (``<medium>_small``: below the day's median size) and, on the predictive clock only, the tail of
+#: the 1-3 sessions before (``<medium>_lag<k>``, both windows of that earlier day: all before D's
+#: open). A family's coefficients are fitted in training windows only and it is tested as a whole
+#: (one permutation of its summed contribution), so the extra features add power, not tests.
+TAIL = {"board": "board_surprise", "news": "news_top", "financial": "financial_any"}
+LAGS = (1, 2, 3)
+NEWS_TOP_RANKS = 5
+SURPRISE_CAP = 8.0                      # -log10 of the Poisson tail, capped
+
+
+def family(medium: str, clock: str) -> tuple[str, ...]:
+    """The feature names of ``medium``'s family on ``clock``."""
+    names = STOCK_MEDIA[medium] + (TAIL[medium], f"{medium}_small")
+    return names + tuple(f"{medium}_lag{k}" for k in LAGS) if clock == "predictive" else names
+
+
 CONTROLS = ("lag_r", "lag_abs_r", "lag_volatility", "lag_abnormal_volume", "log_size", "is_stock")
 MARKET_CONTROLS = ("lag_big_movers", "lag_dispersion")
 
@@ -67,8 +85,11 @@ class Panel:
 
 # --------------------------------------------------------------------------- prices
 def price_matrices(prices: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Pivot daily prices to (days x stocks): r (NaN unless valid), valid, volume, close."""
-    prices = prices.sort_values(["trade_date", "code"])
+    """Pivot daily prices to (days x stocks): r (NaN unless valid), valid, volume, close. Index rows
+    (KOSPI, KOSDAQ) are dropped: they are never a stock-level unit."""
+    from ml.dataset import is_stock_code
+
+    prices = prices[is_stock_code(prices["code"])].sort_values(["trade_date", "code"])
     days = np.sort(prices["trade_date"].unique()).astype("datetime64[D]")
     codes = np.sort(prices["code"].unique())
     di = np.searchsorted(days, prices["trade_date"].to_numpy().astype("datetime64[D]"))
@@ -174,8 +195,22 @@ def _code_index(codes: np.ndarray, values: pd.Series) -> np.ndarray:
     return pd.Categorical(values.to_numpy(), categories=codes).codes.astype(np.int64)
 
 
+def poisson_surprise(counts: np.ndarray, days: int = MEDIAN_DAYS, min_periods: int = 5) -> np.ndarray:
+    """-log10 P(X >= count) for X ~ Poisson(mean of the previous ``days`` rows + 0.25), capped at
+    ``SURPRISE_CAP``; 0 without enough history. It sees a burst on a quiet stock (8 posts where 1 is
+    usual: 4.9) that the log difference ranks among ordinary noise, and caps the tail a linear
+    logit would otherwise flatten."""
+    from scipy.stats import poisson
+
+    mean = pd.DataFrame(counts).rolling(days, min_periods=min_periods).mean().shift(1).to_numpy()
+    k = np.floor(counts)
+    with np.errstate(divide="ignore"):
+        s = -np.log10(np.maximum(poisson.sf(k - 1, np.nan_to_num(mean) + 0.25), 1e-300))
+    return np.where(np.isnan(mean) | (k < 1), 0.0, np.minimum(s, SURPRISE_CAP))
+
+
 def board_features(board: pd.DataFrame, days: np.ndarray, codes: np.ndarray) -> dict:
-    """clock -> {board_abnormal, board_reactions, posts} (days x stocks)."""
+    """clock -> {board_abnormal, board_reactions, board_surprise, posts} (days x stocks)."""
     shape = (len(days), len(codes))
     day, clock = assign_windows(board["posted_at"].to_numpy(), days)
     idx = _code_index(codes, board["code"])
@@ -188,6 +223,7 @@ def board_features(board: pd.DataFrame, days: np.ndarray, codes: np.ndarray) -> 
         out[name] = {
             "board_abnormal": rolling_abnormal(np.log1p(posts[name] * scale[name])),
             "board_reactions": rolling_abnormal(np.log1p(reactions[name] * scale[name])),
+            "board_surprise": poisson_surprise(posts[name] * scale[name]),
             "posts": posts[name],
         }
     return out
@@ -227,30 +263,34 @@ def trie_regex(words) -> re.Pattern:
 
 
 def mentions(news: pd.DataFrame, stocks: pd.DataFrame) -> pd.DataFrame:
-    """rank_date, code, score: company names / aliases found in ranked titles, each mention
-    weighted by section and by rank ((101 - rank) / 100)."""
+    """rank_date, code, score, top: company names / aliases found in ranked titles, each mention
+    weighted by section and by rank ((101 - rank) / 100); ``top`` sums the section weights of the
+    mentions in the first ``NEWS_TOP_RANKS`` ranks only (an effect at the top of the ranking)."""
     alias_code = aliases(stocks)
+    empty = pd.DataFrame({"rank_date": [], "code": [], "score": [], "top": []})
     if news.empty or not alias_code:
-        return pd.DataFrame({"rank_date": [], "code": [], "score": []})
+        return empty
     regex = trie_regex(alias_code)
     titles = news["title"].unique()
     found = {t: {alias_code[m] for m in regex.findall(t) if m in alias_code} for t in titles}
     pairs = [(i, code) for i, t in enumerate(news["title"].to_numpy()) for code in found[t]]
     if not pairs:
-        return pd.DataFrame({"rank_date": [], "code": [], "score": []})
+        return empty
     row, code = zip(*pairs)
     hits = news.iloc[list(row)]
-    weight = hits["section"].map(SECTION_WEIGHT).fillna(0.2).to_numpy() * (101 - hits["rank"].to_numpy()) / 100
-    frame = pd.DataFrame({"rank_date": hits["rank_date"].to_numpy(), "code": code, "score": weight})
-    return frame.groupby(["rank_date", "code"], as_index=False)["score"].sum()
+    section = hits["section"].map(SECTION_WEIGHT).fillna(0.2).to_numpy()
+    rank = hits["rank"].to_numpy()
+    frame = pd.DataFrame({"rank_date": hits["rank_date"].to_numpy(), "code": code,
+                          "score": section * (101 - rank) / 100,
+                          "top": section * (rank <= NEWS_TOP_RANKS)})
+    return frame.groupby(["rank_date", "code"], as_index=False)[["score", "top"]].sum()
 
 
 def news_features(scores: pd.DataFrame, days: np.ndarray, codes: np.ndarray) -> dict:
-    """clock -> {news_score} (log1p of summed mention weights)."""
+    """clock -> {news_score, news_top} (log1p of summed mention weights, of all ranks / the top)."""
     shape = (len(days), len(codes))
     rd = scores["rank_date"].to_numpy().astype("datetime64[D]")
     idx = _code_index(codes, scores["code"])
-    w = scores["score"].to_numpy(dtype=float)
     pos = np.searchsorted(days, rd, side="left")
     same = (pos < len(days)) & (days[np.minimum(pos, len(days) - 1)] == rd)
     explanatory_day = np.where(same, pos, -1)
@@ -260,9 +300,12 @@ def news_features(scores: pd.DataFrame, days: np.ndarray, codes: np.ndarray) -> 
     out = {}
     for name, day in (("predictive", predictive_day), ("explanatory", explanatory_day)):
         keep = (day >= 0) & (idx >= 0)
-        flat = np.bincount(day[keep] * shape[1] + idx[keep], weights=w[keep],
-                           minlength=shape[0] * shape[1]).reshape(shape)
-        out[name] = {"news_score": np.log1p(flat)}
+        out[name] = {}
+        for feature, col in (("news_score", "score"), ("news_top", "top")):
+            w = scores[col].to_numpy(dtype=float) if col in scores else np.zeros(len(scores))
+            flat = np.bincount(day[keep] * shape[1] + idx[keep], weights=w[keep],
+                               minlength=shape[0] * shape[1]).reshape(shape)
+            out[name][feature] = np.log1p(flat)
     return out
 
 
@@ -276,37 +319,70 @@ def financial_features(events: pd.DataFrame, days: np.ndarray, codes: np.ndarray
         counts = _count(day, clock, idx, (events["kind"] == kind).to_numpy(dtype=float), shape)
         for name in CLOCKS:
             out[name][feature] = np.log1p(counts[name])
+    for name in CLOCKS:
+        out[name]["financial_any"] = ((out[name]["financial_new"] + out[name]["financial_revision"]) > 0
+                                      ).astype(float)
     return out
+
+
+def shift_days(x: np.ndarray, k: int) -> np.ndarray:
+    """``x`` of k rows (trading days) before; 0 for the first k days."""
+    return np.vstack([np.zeros((k, x.shape[1]), dtype=x.dtype), x[:-k]]) if k else x
+
+
+def family_extras(feats: dict[str, dict[str, np.ndarray]], size: np.ndarray, valid: np.ndarray) -> None:
+    """Add each medium's ``<medium>_small`` (both clocks) and ``<medium>_lag<k>`` (predictive
+    clock) to ``feats`` (clock -> name -> days x stocks) in place. Small caps: lagged size below
+    the day's median over valid stocks. A lag takes the larger of the earlier day's two windows."""
+    masked = np.where(valid, size, np.nan)
+    with np.errstate(invalid="ignore"):
+        median = np.nanmedian(np.where(np.isnan(masked).all(axis=1, keepdims=True), 0.0, masked), axis=1)
+    small = (size < median[:, None]).astype(float)
+    for medium, tail in TAIL.items():
+        both = np.maximum(feats["predictive"][tail], feats["explanatory"][tail])
+        for clock in CLOCKS:
+            feats[clock][f"{medium}_small"] = feats[clock][tail] * small
+        for k in LAGS:
+            feats["predictive"][f"{medium}_lag{k}"] = shift_days(both, k)
 
 
 # --------------------------------------------------------------------------- the panel
 def controls(pm: dict[str, np.ndarray], stocks: pd.DataFrame) -> dict[str, np.ndarray]:
     """lag_r, lag_abs_r (yesterday's open->close), lag_volatility (std of r over the previous 20
     days: how often a stock is among the movers by its nature, e.g. an ETF against a small cap),
-    lag_abnormal_volume (yesterday's log volume minus its 20-day median), log_size (market cap
-    scaled back by yesterday's close) and is_stock (1 for an operating company, 0 for an ETF and
-    other listed products: only companies publish statements or get named in news, so without it
-    those media stand for "is a company"; 1 everywhere when the security type is unknown)."""
+    lag_abnormal_volume (yesterday's log volume minus its 20-day median), log_size (the listing's
+    market cap scaled by the close of yesterday against the stock's first close in the panel) and
+    is_stock (1 for an operating company, 0 for an ETF and other listed products: only companies
+    publish statements or get named in news, so without it those media stand for "is a company"; 1
+    everywhere when the security type is unknown). Every value of day D uses days before D only
+    (missing values filled with that day's cross-sectional median), so adding later days changes no
+    earlier feature."""
     r = np.nan_to_num(pm["r"])
     lag_r = np.vstack([np.zeros((1, r.shape[1])), r[:-1]])
-    vol = pd.DataFrame(pm["r"]).rolling(MEDIAN_DAYS, min_periods=5).std().shift(1).to_numpy()
-    fill = np.nanmedian(vol) if np.isfinite(vol).any() else 0.0
-    vol = np.where(np.isfinite(vol), vol, fill)
+    vol = _fill_by_day(pd.DataFrame(pm["r"]).rolling(MEDIAN_DAYS, min_periods=5).std().shift(1).to_numpy())
     logv = np.log1p(np.nan_to_num(pm["volume"]))
     abn = rolling_abnormal(logv)
     lag_abn = np.vstack([np.zeros((1, r.shape[1])), abn[:-1]])
     cap = stocks.set_index("code")["market_cap"].reindex(pm["codes"]).to_numpy(dtype=float)
-    close = pd.DataFrame(pm["close"]).ffill().bfill().to_numpy()
+    close = pd.DataFrame(pm["close"]).ffill().to_numpy()
+    first = pd.DataFrame(pm["close"]).bfill().to_numpy()[0]
     with np.errstate(divide="ignore", invalid="ignore"):
-        size = np.log(cap)[None, :] + np.log(close) - np.log(close[-1])[None, :]
-    lag_size = np.vstack([size[:1], size[:-1]])
-    fill = np.nanmedian(lag_size) if np.isfinite(lag_size).any() else 0.0
-    lag_size = np.where(np.isfinite(lag_size), lag_size, fill)
+        size = np.log(cap)[None, :] + np.log(close) - np.log(first)[None, :]
+    lag_size = _fill_by_day(np.vstack([np.full((1, r.shape[1]), np.nan), size[:-1]]))
     kind = stocks.set_index("code")["security_type"] if "security_type" in stocks else pd.Series(dtype=object)
     kind = kind.reindex(pm["codes"])
     is_stock = np.broadcast_to(((kind == "stock") | kind.isna()).to_numpy(dtype=float)[None, :], r.shape)
     return {"lag_r": lag_r, "lag_abs_r": np.abs(lag_r), "lag_volatility": vol, "lag_abnormal_volume": lag_abn,
             "log_size": lag_size, "is_stock": is_stock}
+
+
+def _fill_by_day(x: np.ndarray) -> np.ndarray:
+    """Non-finite values replaced by their day's median of finite values (0 on a day with none)."""
+    finite = np.isfinite(x)
+    masked = np.where(finite, x, np.nan)
+    with np.errstate(invalid="ignore"):
+        med = np.nanmedian(np.where(finite.any(axis=1, keepdims=True), masked, 0.0), axis=1)
+    return np.where(finite, x, med[:, None])
 
 
 def build_panel(prices: pd.DataFrame, stocks: pd.DataFrame, board: pd.DataFrame,
@@ -318,14 +394,18 @@ def build_panel(prices: pd.DataFrame, stocks: pd.DataFrame, board: pd.DataFrame,
     if prices.empty:
         raise ValueError("no daily prices in the requested range: nothing to score")
     pm = price_matrices(prices)
+    if not len(pm["codes"]):
+        raise ValueError("no stock prices in the requested range (index rows only): nothing to score")
     days, codes = pm["days"], pm["codes"]
     panel = Panel(days=days, codes=codes, r=pm["r"], valid=pm["valid"], top=top_mask(pm["r"]))
     brd = board_features(board, days, codes)
     nws = news_features(mentions(news, stocks), days, codes)
     fin = financial_features(events, days, codes)
     ctl = controls(pm, stocks)
+    merged = {clock: {**brd[clock], **nws[clock], **fin[clock], **ctl} for clock in CLOCKS}
+    family_extras(merged, ctl["log_size"], pm["valid"])
     for clock in CLOCKS:
-        feats = {**brd[clock], **nws[clock], **fin[clock], **ctl}
+        feats = merged[clock]
         posts = feats.pop("posts")
         panel.features[clock] = {k: np.asarray(v, dtype=np.float32) for k, v in feats.items()}
         panel.active[clock] = {

@@ -81,6 +81,6 @@ def market_outcomes(r: np.ndarray, valid: np.ndarray) -> dict[str, np.ndarray]:
     median = trailing_quantile(big, 0.5)
     turbulent = big > np.nan_to_num(median, nan=np.inf)
     lag_big = np.concatenate([[0.0], np.log1p(big[:-1])])
-    lag_disp = np.concatenate([[np.nanmean(disp) if len(disp) else 0.0], disp[:-1]])
+    lag_disp = np.concatenate([[disp[0] if len(disp) else 0.0], disp[:-1]])  # day 0: a training day
     return {"big_movers": big, "dispersion": disp, "turbulent": turbulent,
             "lag_big_movers": lag_big, "lag_dispersion": lag_disp}

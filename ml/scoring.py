@@ -7,10 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.features import CLOCKS, CONTROLS, MARKET_CONTROLS, MARKET_MEDIA, STOCK_MEDIA, Panel
+from ml import significance
+from ml.features import CLOCKS, CONTROLS, MARKET_CONTROLS, MARKET_MEDIA, STOCK_MEDIA, Panel, family
 from ml.modeling import predict, train
 
 MODEL = "logit-rolling"
+#: How each scope's p is made (``method`` column).
+METHOD = {"stock": "within-day permutation of the medium family, normal approximation",
+          "market": "circular shifts of the medium against the days, normal approximation"}
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,14 @@ class ScoringConfig:
     seed: int = 0
 
 
+def stock_families(clock: str) -> dict[str, tuple[str, ...]]:
+    """medium -> its feature family on ``clock``."""
+    return {medium: family(medium, clock) for medium in STOCK_MEDIA}
+
+
 def stock_tensor(panel: Panel, clock: str) -> tuple[np.ndarray, list[str]]:
-    """(F, days, stocks) features of stock media plus controls, and their names."""
-    names = [n for feats in STOCK_MEDIA.values() for n in feats] + list(CONTROLS)
+    """(F, days, stocks) features of the stock media's families plus controls, and their names."""
+    names = [n for feats in stock_families(clock).values() for n in feats] + list(CONTROLS)
     return np.stack([panel.features[clock][n] for n in names]), names
 
 
@@ -64,22 +73,23 @@ def mover_activity(panel: Panel, movers: pd.DataFrame) -> pd.DataFrame:
 
 
 def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(m_media_influence rows, m_media_pca rows) for every month / year with out-of-sample days."""
+    """(m_media_influence rows, m_media_pca rows) for every month / year with out-of-sample days:
+    one test per medium, clock and period, Holm-corrected per family (:mod:`ml.significance`),
+    ranks among the media that passed only."""
     frames, pcas = [], []
-    for clock in CLOCKS:
+    for c, clock in enumerate(CLOCKS):
         X, names = stock_tensor(panel, clock)
-        fit = train.rolling_fit(X, panel.top, panel.valid, names, STOCK_MEDIA, window=config.window,
+        fit = train.rolling_fit(X, panel.top, panel.valid, names, window=config.window,
                                 min_train=config.min_train, step=config.step, seed=config.seed)
-        f = predict.stock_influence(X, panel.top, panel.valid, panel.days, fit, STOCK_MEDIA,
-                                    n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed)
+        f = predict.stock_influence(X, panel.top, panel.valid, panel.days, fit, stock_families(clock),
+                                    n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c)
         frames.append(f.assign(clock=clock, scope="stock", train_days=fit.train_days))
         Xm, mnames = market_tensor(panel, clock)
         ones = np.ones((len(panel.days), 1), dtype=bool)
-        mfit = train.rolling_fit(Xm, panel.turbulent[:, None], ones, mnames, MARKET_MEDIA,
-                                 window=config.window, min_train=config.min_train, step=config.step,
-                                 seed=config.seed)
+        mfit = train.rolling_fit(Xm, panel.turbulent[:, None], ones, mnames, window=config.window,
+                                 min_train=config.min_train, step=config.step, seed=config.seed)
         m = predict.market_influence(Xm, panel.turbulent, panel.days, mfit, MARKET_MEDIA,
-                                     n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed)
+                                     n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c)
         frames.append(m.assign(clock=clock, scope="market", train_days=mfit.train_days))
         media_names = [n for feats in STOCK_MEDIA.values() for n in feats]
         media_idx = [names.index(n) for n in media_names]
@@ -89,8 +99,10 @@ def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, p
     influence = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else pd.DataFrame(columns=["period_type", "period", "medium", "clock", "scope", "influence"])
     if len(influence):
+        influence = significance.adjust(influence)
         influence["rank"] = predict.rank_within(influence)
         influence["model"] = MODEL
+        influence["method"] = influence["scope"].map(METHOD)
         influence["n_permutations"] = config.n_perm
         influence["n_bootstrap"] = config.n_boot
     return influence, pd.DataFrame(pcas)

@@ -15,7 +15,8 @@ DAILY_COLS = ("trade_date", "medium", "clock", "scope", "n_universe", "n_top", "
               "n_top_active", "base_rate", "lift", "p_value")
 INFLUENCE_COLS = ("period_type", "period", "medium", "clock", "scope", "model", "influence", "ci_low",
                   "ci_high", "p_value", "rank", "pr_auc_full", "pr_auc_without", "n_days",
-                  "n_permutations", "n_bootstrap", "train_days")
+                  "n_permutations", "n_bootstrap", "train_days", "p_adjusted", "significant", "family",
+                  "method")
 PCA_COLS = ("period_type", "period", "clock", "component", "explained_variance_ratio", "loadings",
             "n_rows")
 
@@ -26,7 +27,7 @@ def _rows(frame: pd.DataFrame, cols: tuple[str, ...]) -> list[tuple]:
             return json.dumps(v, ensure_ascii=False)
         if isinstance(v, (np.datetime64, pd.Timestamp)):
             return pd.Timestamp(v).date()
-        if isinstance(v, (float, np.floating)) and not np.isfinite(v):
+        if v is pd.NA or (isinstance(v, (float, np.floating)) and not np.isfinite(v)):
             return None
         return v.item() if isinstance(v, np.generic) else v
     return [tuple(clean(v) for v in row) for row in frame[list(cols)].itertuples(index=False, name=None)]

@@ -70,48 +70,44 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
 
 @dataclass
 class RollingFit:
-    """Per-day coefficients of the full model and of each model without one medium."""
+    """Per-day coefficients of the model fitted in each day's training window."""
 
     names: list[str]                  # feature names, in column order
     eval_days: np.ndarray             # indexes of days scored out of sample
-    coef: dict[str, np.ndarray]       # "full" or medium -> (n_eval, F + 1), intercept last;
-                                      # removed features have coefficient 0
+    coef: np.ndarray                  # (n_eval, F + 1), intercept last
     train_days: int                   # the window length used
 
 
 def schedule(n_days: int, window: int, min_train: int, step: int):
     """(train day indexes, eval day indexes) of each refit: train on up to ``window`` days before
-    the refit day, evaluate on the ``step`` days from it."""
+    the refit day, evaluate on the ``step`` days from it. Refit days count from the panel's first
+    day, so days added at the end change no earlier refit."""
     for k in range(min_train, n_days, step):
         yield np.arange(max(0, k - window), k), np.arange(k, min(k + step, n_days))
 
 
-def rolling_fit(X: np.ndarray, y: np.ndarray, valid: np.ndarray, names: list[str],
-                media: dict[str, tuple[str, ...]], *, window: int = 250, min_train: int = 60,
-                step: int = 21, seed: int = 0) -> RollingFit:
+def rolling_fit(X: np.ndarray, y: np.ndarray, valid: np.ndarray, names: list[str], *,
+                window: int = 250, min_train: int = 60, step: int = 21, seed: int = 0) -> RollingFit:
     """Refit on a rolling window and keep each eval day's coefficients.
 
     ``X`` is (F, days, units), ``y`` and ``valid`` (days, units); units are stocks, or one market
-    per day for market-wide media (units = 1)."""
-    rng = np.random.default_rng(seed)
+    per day for market-wide media (units = 1). Each refit draws its negatives from a generator
+    seeded by (seed, refit day), so a refit does not depend on the ones before or after it."""
     F = len(names)
-    evals, coef = [], {m: [] for m in ("full", *media)}
+    evals, coef = [], []
     for train, test in schedule(X.shape[1], window, min_train, step):
         mask = valid[train]
         Xt = X[:, train][:, mask].T
         yt = y[train][mask]
         if yt.sum() < 2 or (~yt).sum() < 2:
             continue
-        for model in ("full", *media):
-            keep = [i for i, n in enumerate(names) if model == "full" or n not in media[model]]
-            w = np.zeros(F + 1)
-            w[keep], w[F] = fit_logistic(Xt[:, keep], yt, rng)
-            coef[model].append(np.repeat(w[None, :], len(test), axis=0))
+        w = np.zeros(F + 1)
+        w[:F], w[F] = fit_logistic(Xt, yt, np.random.default_rng([seed, int(test[0])]))
+        coef.append(np.repeat(w[None, :], len(test), axis=0))
         evals.append(test)
     if not evals:
-        return RollingFit(names, np.array([], dtype=int), {m: np.zeros((0, F + 1)) for m in coef}, window)
-    return RollingFit(names, np.concatenate(evals),
-                      {m: np.concatenate(v) for m, v in coef.items()}, window)
+        return RollingFit(names, np.array([], dtype=int), np.zeros((0, F + 1)), window)
+    return RollingFit(names, np.concatenate(evals), np.concatenate(coef), window)
 
 
 def pca_summary(X: np.ndarray, valid: np.ndarray, names: list[str], n_components: int = 3) -> list[dict]:

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/bench/validate_ml.py [--seeds 20] [--same-day-seeds 9] [--null-seeds 10]
                                                [--power-seeds 10] [--stocks 150] [--json OUT]
-    .venv/bin/python tests/bench/validate_ml.py --bench WORLD   # time + peak memory of a year
+    .venv/bin/python tests/bench/validate_ml.py --bench WORLD [--baseline DIR --rounds N]  # time + memory of a year
     .venv/bin/python tests/bench/validate_ml.py --visibility WORLD   # financial events a table keeps
 
 ``--bench WORLD`` loads a world's truth (``insertcoin simulate --stocks 2500 --from 2025-01-01
@@ -63,10 +63,14 @@ def score_world(stocks: int, seed: int, effects) -> pd.DataFrame:
     return influence
 
 
-def bench(world: Path) -> int:
-    """Load ``world`` into a fresh database and time one ``insertcoin score`` over its year."""
+def bench(world: Path, baseline: Path | None = None, rounds: int = 1) -> int:
+    """Load ``world`` into a fresh database and time ``insertcoin score`` over its year; with
+    ``baseline`` (a folder holding an older ``ml/`` package, e.g. ``git archive <commit> ml | tar -x
+    -C DIR``) the older scorer runs on the same database in the same run, alternating, ``rounds``
+    times each; prints each run and the ratio of the medians."""
     import os
     import re
+    import statistics
     import subprocess
     import uuid
 
@@ -94,19 +98,32 @@ def bench(world: Path) -> int:
         admin_db.autocommit = True
         admin_db.cursor().execute("VACUUM ANALYZE")
         admin_db.close()
-        cmd = ["/usr/bin/time", "-v", str(Path(sys.executable).with_name("insertcoin")), "score",
-               "--from", meta["from"], "--to", meta["to"]]
+        args = ["score", "--from", meta["from"], "--to", meta["to"]]
         child = {**os.environ, "ML_DATABASE_URL": _with_db(env["ML_DATABASE_URL"], name)}
-        done = subprocess.run(cmd, env=child, capture_output=True, text=True)
-        print(done.stdout[-2000:])
-        wall = re.search(r"Elapsed \(wall clock\) time.*: (.*)", done.stderr)
-        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-        print({"command": " ".join(cmd[2:]), "exit": done.returncode,
-               "wall": wall.group(1) if wall else None,
-               "peak_rss_mib": round(int(rss.group(1)) / 1024, 1) if rss else None})
-        if done.returncode:
-            print(done.stderr[-3000:])
-        return done.returncode
+        code = "import sys; sys.path.insert(0, sys.argv.pop(1)); from shared.cli import main; sys.exit(main())"
+        repo = str(Path(__file__).resolve().parents[2])
+        variants = {"this": repo, **({"baseline": str(baseline.resolve())} if baseline else {})}
+        walls: dict[str, list[float]] = {v: [] for v in variants}
+        status = 0
+        for _ in range(rounds):
+            for variant, path in reversed(variants.items()):
+                cmd = ["/usr/bin/time", "-v", sys.executable, "-c", code, path, *args]
+                done = subprocess.run(cmd, env=child, capture_output=True, text=True)
+                wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):(\d+\.?\d*)", done.stderr)
+                rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+                seconds = (int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))) if wall else None
+                if seconds is not None:
+                    walls[variant].append(seconds)
+                print({"variant": variant, "command": "insertcoin " + " ".join(args), "exit": done.returncode,
+                       "wall_s": seconds, "peak_rss_mib": round(int(rss.group(1)) / 1024, 1) if rss else None,
+                       "stdout": done.stdout.strip()[-600:]}, flush=True)
+                if done.returncode:
+                    print(done.stderr[-3000:])
+                    status = done.returncode
+        if baseline and walls["this"] and walls["baseline"]:
+            a, b = statistics.median(walls["this"]), statistics.median(walls["baseline"])
+            print({"median_wall_s": {"this": a, "baseline": b}, "ratio_this_over_baseline": round(a / b, 2)})
+        return status
     finally:
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
@@ -127,15 +144,17 @@ def planted(medium: str, lag: int, strength: float = 1.0, decoys: float = 0.0,
 def yearly(f: pd.DataFrame, clock: str) -> pd.DataFrame:
     """The stock-media rows of the year on ``clock``, by medium, best rank first."""
     year = f[(f.period_type == "year") & (f.clock == clock) & (f.scope == "stock")]
-    return year.sort_values("rank").set_index("medium")
+    return year.sort_values(["rank", "influence"], ascending=[True, False], na_position="last").set_index("medium")
 
 
 def lead_run(stocks: int, seed: int, medium: str, **power) -> dict:
     """Score a world where ``medium`` leads the movers by a day: the predictive clock's winner."""
     year = yearly(score_world(stocks, seed, planted(medium, 1, **power)), "predictive")
-    return {"seed": seed, "planted": medium, "first": year.index[0],
+    first = year.index[0] if bool(year["significant"].iloc[0]) else "none passed"
+    return {"seed": seed, "planted": medium, "first": first,
             "influence": round(float(year["influence"].iloc[0]), 4),
-            "planted_rank": int(year.loc[medium, "rank"]), "p": float(year.loc[medium, "p_value"]),
+            "planted_rank": None if pd.isna(year.loc[medium, "rank"]) else int(year.loc[medium, "rank"]),
+            "p": float(year.loc[medium, "p_value"]),
             "others_p_min": float(year.drop(index=medium)["p_value"].min())}
 
 
@@ -248,6 +267,8 @@ def events_read_from_history(world: Path, timelines, rows: list[dict]) -> set[tu
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", type=Path, help="time scoring this world's year instead")
+    parser.add_argument("--baseline", type=Path, help="with --bench: a folder with an older ml/ to time too")
+    parser.add_argument("--rounds", type=int, default=1, help="with --bench: runs of each scorer")
     parser.add_argument("--visibility", type=Path, help="count this world's financial events a table keeps")
     parser.add_argument("--seeds", type=int, default=20, help="lead worlds per stock medium")
     parser.add_argument("--media", default=",".join(MEDIA), help="stock media to plant, comma-separated")
@@ -258,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the detailed results here")
     args = parser.parse_args(argv)
     if args.bench:
-        return bench(args.bench)
+        return bench(args.bench, args.baseline, args.rounds)
     if args.visibility:
         return visibility(args.visibility)
     media = [m for m in args.media.split(",") if m]
@@ -280,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         for clock in ("explanatory", "predictive"):
             year = yearly(f, clock)
             row[f"p_{clock}"] = float(year.loc[medium, "p_value"])
-            row[f"rank_{clock}"] = int(year.loc[medium, "rank"])
+            rank = year.loc[medium, "rank"]
+            row[f"rank_{clock}"] = None if pd.isna(rank) else int(rank)
         results["same_day"].append(row)
         print("same-day", row, flush=True)
 

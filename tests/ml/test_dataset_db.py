@@ -46,9 +46,9 @@ def test_given_a_backfill_a_new_quarter_and_a_revised_estimate_when_loading_even
                    ("005930", "new_statement", "2025-03-08 12:00:00")]
 
 
-def test_given_stock_and_index_rows_when_loading_prices_then_only_six_character_codes_come_back(database):
+def test_given_stock_and_index_rows_when_loading_prices_then_only_stock_codes_come_back(database):
     with psycopg2.connect(database["admin"]) as conn, conn.cursor() as cur:
-        for code in ("005930", "KOSPI"):
+        for code in ("005930", "KOSPI", "KOSDAQ", "0004A0"):   # KOSDAQ has six characters too
             cur.execute("INSERT INTO if_stock_daily_price (code, trade_date, open, high, low, close, volume,"
                         " halted, source, run_id, extracted_at) VALUES (%s, '2025-03-04', 10, 11, 9, 10.5,"
                         " 100, false, 'test', 'r1', now())", (code,))
@@ -57,5 +57,5 @@ def test_given_stock_and_index_rows_when_loading_prices_then_only_six_character_
         prices = dataset.load_prices(conn, dt.date(2025, 3, 1), dt.date(2025, 3, 31))
     finally:
         conn.close()
-    assert prices["code"].tolist() == ["005930"]
-    assert prices["halted"].tolist() == [0]
+    assert sorted(prices["code"]) == ["0004A0", "005930"]
+    assert prices["halted"].tolist() == [0, 0]

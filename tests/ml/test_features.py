@@ -97,3 +97,38 @@ def test_given_a_company_an_etf_and_an_unknown_type_when_building_controls_then_
                            "security_type": ["stock", "etf", None]})
     assert controls(pm, stocks)["is_stock"].tolist() == [[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]]
     assert controls(pm, stocks.drop(columns="security_type"))["is_stock"].tolist() == [[1.0] * 3] * 2
+
+
+def test_given_a_quiet_stock_with_a_burst_and_a_busy_stock_with_noise_when_scoring_surprise_then_the_burst_stands_out():
+    quiet = np.ones(25)
+    quiet[-1] = 8                                    # 8 posts where 1 is usual
+    busy = np.full(25, 20.0)
+    busy[-1] = 30                                    # 30 where 20 is usual: ordinary
+    s = features.poisson_surprise(np.stack([quiet, busy], axis=1))
+    assert s[-1, 0] > 4 and s[-1, 1] < 2.5
+    assert (s[:5] == 0).all()                        # no history, no surprise
+    assert s.max() <= features.SURPRISE_CAP
+
+
+def test_given_mentions_at_ranks_3_and_30_when_scoring_news_then_only_rank_3_counts_at_the_top():
+    stocks = pd.DataFrame({"code": ["000010", "000020"], "name": ["가나전자", "다라화학"]})
+    news = pd.DataFrame({"rank_date": pd.to_datetime(["2025-03-04", "2025-03-04"]), "section": ["eco", "eco"],
+                         "rank": [3, 30], "title": ["가나전자 급등", "다라화학 공시"]})
+    got = features.mentions(news, stocks).set_index("code")
+    assert got.loc["000010", "top"] == 1.0 and got.loc["000020", "top"] == 0.0
+    assert np.isclose(got.loc["000020", "score"], 0.71)
+
+
+def test_given_a_tail_on_day_one_when_adding_the_family_then_lags_and_small_caps_see_it_on_the_predictive_clock_only():
+    tail = np.zeros((5, 2))
+    tail[1, 0] = 3.0
+    feats = {c: {t: np.zeros((5, 2)) for t in features.TAIL.values()} for c in features.CLOCKS}
+    feats["explanatory"]["board_surprise"] = tail
+    size = np.tile([1.0, 2.0], (5, 1))               # stock 0 is the small one
+    features.family_extras(feats, size, np.ones((5, 2), bool))
+    assert feats["predictive"]["board_lag1"][2, 0] == 3.0 and feats["predictive"]["board_lag3"][4, 0] == 3.0
+    assert feats["predictive"]["board_lag1"][1, 0] == 0.0        # never the day itself
+    assert "board_lag1" not in feats["explanatory"]
+    assert feats["explanatory"]["board_small"][1, 0] == 3.0
+    assert features.family("board", "explanatory") == ("board_abnormal", "board_reactions", "board_surprise",
+                                                       "board_small")

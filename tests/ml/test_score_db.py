@@ -38,11 +38,13 @@ def test_given_a_board_led_world_when_scoring_then_board_ranks_first_on_the_pred
         world, database):
     dataset.load_truth(world / "truth", database["admin"])
     score_range(database["ml"], START, END, CONFIG)
-    yearly = {(clock, medium): (rank, p) for clock, medium, rank, p in _fetch(
-        database["analyst"], "SELECT clock, medium, rank, p_value FROM v_influence_yearly "
+    yearly = {(clock, medium): (rank, p, significant) for clock, medium, rank, p, significant in _fetch(
+        database["analyst"], "SELECT clock, medium, rank, p_adjusted, significant FROM v_influence_yearly "
                              "WHERE scope = 'stock' AND year = '2025'")}
-    assert yearly[("predictive", "board")] == (1, 1 / 40)          # the smallest p 39 permutations give
-    assert yearly[("explanatory", "board")][1] > 0.05
+    rank, p_adjusted, significant = yearly[("predictive", "board")]
+    assert rank == 1 and significant and p_adjusted < 0.001
+    assert yearly[("explanatory", "board")][2] is False
+    assert all(r is None for (clock, m), (r, _p, sig) in yearly.items() if not sig)   # ranks: passed media only
     days = _fetch(database["analyst"], "SELECT trade_date, count(*) FROM if_top_mover "
                                       "WHERE list = 'abs' GROUP BY 1")
     assert len(days) > 70 and all(n == 10 for _d, n in days)
@@ -57,11 +59,11 @@ def test_given_scores_when_rescoring_the_same_range_then_rows_are_replaced_not_a
     count = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
     score_range(database["ml"], START, END, CONFIG)
     first = _fetch(database["admin"], count)
-    influence = _fetch(database["admin"], "SELECT * FROM m_media_influence ORDER BY 1, 2, 3, 4")
+    every = "SELECT to_jsonb(i) - 'scored_at' FROM m_media_influence i ORDER BY 1"
+    influence = _fetch(database["admin"], every)
     score_range(database["ml"], START, END, CONFIG)
     assert _fetch(database["admin"], count) == first
-    again = _fetch(database["admin"], "SELECT * FROM m_media_influence ORDER BY 1, 2, 3, 4")
-    assert [row[:-1] for row in again] == [row[:-1] for row in influence]   # all but scored_at
+    assert _fetch(database["admin"], every) == influence                   # all but scored_at
 
 
 def test_given_the_roles_when_touching_ml_tables_then_analyst_reads_and_only_ml_writes(database):
