@@ -57,6 +57,8 @@ def _p(v: float) -> str:
 
 
 def _stock_link(code: str, name: str | None) -> str:
+    if name is None:                     # not a listed stock (an index): no page to link to
+        return f'{escape(code)} <span class="muted">index</span>'
     return f'<a href="/stocks/{escape(code)}">{escape(name or code)}</a> <span class="muted">{escape(code)}</span>'
 
 
@@ -112,7 +114,7 @@ def _influence_section(db, period: str | None) -> tuple[str, str]:
         [{"label": f"{MEDIUM[r['medium']]} ({CLOCK_SHORT[r['clock']]})", "value": r["influence"],
           "low": r["ci_low"], "high": r["ci_high"], "significant": r["significant"]}
          for r in ranked + others],
-        f"Influence in {period}: drop in PR-AUC without the medium, 95% CI (green: significant after Holm)",
+        f"Influence in {period}: PR-AUC drop without the medium, 95% CI (green: significant, Holm)",
         "PR-AUC drop (out of sample)")
     body = (f'<section><h2>The answer for {escape(period)}</h2><p class="answer" id="answer">'
             f'{answer(rows, period)}</p>{chart}'

@@ -107,6 +107,8 @@ def get_timeline(request: Request, code: Annotated[str, Path(pattern=CODE)],
                  to: Day = None) -> Response:
     """Default range: the 90 days up to the stock's last price; at most 400 days. CSV: one row per
     trading day (prices, posts that KST day, news mentions, top-mover list)."""
+    if from_ and to and (to - from_).days > MAX_TIMELINE_DAYS:
+        raise Problem(400, "Range too long", f"at most {MAX_TIMELINE_DAYS} days per request")
     found = queries.stock(db(request), code)
     if found is None:
         raise Problem(404, "Not Found", f"no stock {code}")

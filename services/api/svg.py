@@ -42,10 +42,16 @@ def _frame(title: str, y_label: str, y_lo: float, y_hi: float, y_fmt: str, x_fir
         parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
                      f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">'
                      f'{format(v, y_fmt)}</text>')
-    parts.append(f'<text x="{LEFT}" y="{height - 10}" class="tick">{escape(str(x_first))}</text>'
+    parts.append(f'<text x="{LEFT}" y="{height - 10}" class="tick">{_label(x_first)}</text>'
                  f'<text x="{width - RIGHT}" y="{height - 10}" text-anchor="end" class="tick">'
-                 f'{escape(str(x_last))}</text>')
+                 f'{_label(x_last)}</text>')
     return parts
+
+
+def _label(x) -> str:
+    if isinstance(x, dt.datetime):
+        return x.strftime("%Y-%m-%d %H:%M")
+    return escape(str(x))
 
 
 def _y_scale(lo: float, hi: float, height: int):
@@ -73,10 +79,10 @@ def line_chart(series: dict[str, list[tuple]], title: str, y_label: str, y_fmt: 
         parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.8" class="series"/>')
         if len(pts) == 1:
             parts.append(f'<circle cx="{fx(pts[0][0]):.1f}" cy="{fy(pts[0][1]):.1f}" r="3" fill="{colour}"/>')
-        if len(drawn) > 1:
-            lx = width - RIGHT - 160
-            parts.append(f'<rect x="{lx}" y="{8 + 14 * i}" width="10" height="3" fill="{colour}"/>'
-                         f'<text x="{lx + 14}" y="{13 + 14 * i}" class="tick">{escape(name)}</text>')
+        if len(drawn) > 1:                      # legend under the plot, between the x labels
+            lx = width / 2 - 150 + 170 * i
+            parts.append(f'<rect x="{lx}" y="{height - 17}" width="12" height="3" fill="{colour}"/>'
+                         f'<text x="{lx + 16}" y="{height - 10}" class="tick legend">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -108,12 +114,12 @@ def interval_chart(rows: list[dict], title: str, x_label: str) -> str:
     hi = max(0.0, *(r["high"] for r in rows))
     if hi == lo:
         hi = lo + 1
-    left = 210
+    left = 280
     inner = W - left - RIGHT
     fx = lambda v: left + inner * (v - lo) / (hi - lo)  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {W} {height}" '
              f'width="100%" aria-label="{escape(title)}">',
-             f'<text x="{left}" y="16" class="chart-title">{escape(title)}</text>',
+             f'<text x="8" y="16" class="chart-title">{escape(title)}</text>',
              f'<line x1="{fx(0):.1f}" x2="{fx(0):.1f}" y1="{TOP}" y2="{height - BOTTOM}" class="zero"/>',
              f'<text x="{left + inner / 2}" y="{height - 8}" text-anchor="middle" class="axis-label">'
              f'{escape(x_label)}</text>']

@@ -96,7 +96,8 @@ def rank(frames: dict[str, pd.DataFrame], day: dt.date, *, top: int = 10, window
     today = X[:, d, :].T.astype(np.float64)                  # (stocks, F)
     logit = today @ coef + intercept
     prob = 1.0 / (1.0 + np.exp(-logit))
-    universe = panel.valid[d - 1]                            # traded in the last session
+    # traded in the last session and listed (an index code such as KOSDAQ also has 6 characters)
+    universe = panel.valid[d - 1] & np.isin(panel.codes, frames["stocks"]["code"].to_numpy())
     order = [i for i in np.argsort(-logit, kind="stable") if universe[i]][:top]
     mean = Xt.mean(axis=0)
     posts = _overnight_posts(frames["board"], panel.days)
