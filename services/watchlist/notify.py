@@ -11,6 +11,9 @@ from services.watchlist.rank import Watchlist
 
 log = logging.getLogger(__name__)
 TIMEOUT = 15.0
+# httpx logs every request's URL at INFO: the Bot API's URL holds the token, a webhook's may hold one
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 def message_text(watchlist: Watchlist) -> str:
