@@ -1,5 +1,5 @@
 """The dashboard: server-rendered HTML with inline SVG charts, served by the API's process.
-Pages: the period's answer and today's movers (/), a stock (/stocks/{code}), the watchlist
+Pages: the period's answer and today's movers (/ and /dashboard), a stock (/stocks/{code}), the watchlist
 (/watchlist). No JavaScript and no build step; a CJK font renders the Korean names."""
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(
         f'<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>{escape(title)} - insertcoin'
         f'</title><meta name="viewport" content="width=device-width"><style>{CSS}</style></head><body>'
-        f'<header><a href="/"><b>insertcoin</b></a><a href="/">Influence &amp; movers</a>'
+        f'<header><a href="/dashboard"><b>insertcoin</b></a><a href="/dashboard">Influence &amp; movers</a>'
         f'<a href="/watchlist">Watchlist</a><a href="/docs">API</a></header><main>{body}</main></body></html>')
 
 
@@ -138,6 +138,7 @@ def movers_table(rows: list[dict], with_links: bool = True) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
+@router.get("/dashboard", response_class=HTMLResponse)      # its address behind the shared ALB
 def home(request: Request,
          period: Annotated[str | None, Query(pattern=PERIOD)] = None,
          date: Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY)] = None) -> HTMLResponse:
