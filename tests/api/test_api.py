@@ -169,3 +169,14 @@ def test_given_no_api_keys_when_serving_then_it_refuses_to_start_and_says_why(sc
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "API_KEYS is not set" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path, text", [
+    ("/?period=2025-13", "No influence scores for 2025-13 yet"),
+    ("/?date=1990-01-01", "No top movers scored for this day."),
+    ("/dashboard?period=2025-03", "The answer for 2025-03"),
+    ("/watchlist?date=2100-12-31", "No watchlist yet")])
+def test_given_dashboard_parameters_without_data_when_opening_then_the_page_says_so(api, path, text):
+    response = httpx.get(f"{api}{path}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert text in response.text
