@@ -118,8 +118,8 @@ def timeline(db, code: str, name: str | None, start: dt.date, end: dt.date) -> d
                     "AT TIME ZONE 'UTC' AND posted_at < %s::timestamp AT TIME ZONE 'UTC' GROUP BY 1 ORDER BY 1",
                     (code, since, until))
     news = db.rows("SELECT rank_date, section, rank, title, url, press FROM if_news_rank "
-                   "WHERE rank_date BETWEEN %s AND %s AND strpos(title, %s) > 0 "
-                   "ORDER BY rank_date, section, rank", (start, end, name)) if name else []
+                   "WHERE rank_date BETWEEN %s AND %s AND title LIKE %s "      # ix_news_rank_title_trgm
+                   "ORDER BY rank_date, section, rank", (start, end, f"%{_like(name)}%")) if name else []
     movers = db.rows("SELECT trade_date, list, rank, r, board_predictive, news_predictive, "
                      "financial_predictive, board_explanatory, news_explanatory, financial_explanatory "
                      "FROM if_top_mover WHERE code = %s AND trade_date BETWEEN %s AND %s "
@@ -128,6 +128,11 @@ def timeline(db, code: str, name: str | None, start: dt.date, end: dt.date) -> d
                     "AND trade_date BETWEEN %s AND %s ORDER BY trade_date", (code, start, end))
     return {"prices": prices, "posts_per_hour": posts, "news": news, "movers": movers,
             "watchlist": watch}
+
+
+def _like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern (default escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def latest_watchlist_day(db) -> dt.date | None:

@@ -56,3 +56,9 @@ def test_given_two_series_when_drawing_a_line_chart_then_both_paths_and_a_legend
     assert out.count('class="series"') == 2 and out.count('class="tick legend"') == 2
     assert ">0%<" in out and ">60%<" in out
     assert "no data" in svg.line_chart({"p": []}, "t", "y")
+
+
+def test_given_a_name_with_like_wildcards_when_escaping_then_they_match_only_themselves():
+    from services.api.queries import _like
+
+    assert _like("10%_A\\") == "10\\%\\_A\\\\"

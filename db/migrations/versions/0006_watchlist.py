@@ -1,4 +1,4 @@
-"""The pre-open watchlist and how each list did.
+"""The pre-open watchlist and how each list did; a trigram index for the news naming a stock.
 
 ``if_watchlist``: written by ``insertcoin watchlist`` before the 09:00 KST open of ``trade_date``:
 the predictive model's top N stocks on their overnight media, with the medium-by-medium reasons.
@@ -49,6 +49,14 @@ CREATE TABLE if_watchlist_score (
 COMMENT ON TABLE if_watchlist_score IS 'How the watchlist of trade_date did: hits = listed stocks among the day''s top 10 movers (abs list), precision = hits / n, base_rate = 10 / n_valid (a random list''s expected precision), p_value = hypergeometric P(X >= hits).';
 """
 
+# The API's stock timeline finds the ranked news naming a stock (title LIKE '%name%'): a trigram
+# index turns a scan of the range's titles (78 ms for 90 days) into an index lookup (0.3 ms) for
+# names of 3+ characters. pg_trgm is a trusted extension (PostgreSQL 13+, RDS included).
+NEWS_TITLE_INDEX = """
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX ix_news_rank_title_trgm ON if_news_rank USING gin (title gin_trgm_ops);
+"""
+
 GRANTS = """
 GRANT SELECT, INSERT, UPDATE, DELETE ON if_watchlist, if_watchlist_score TO insertcoin_ml;
 GRANT SELECT ON if_watchlist, if_watchlist_score TO insertcoin_analyst;
@@ -57,9 +65,11 @@ GRANT SELECT ON if_watchlist, if_watchlist_score TO insertcoin_analyst;
 
 def upgrade() -> None:
     op.execute(TABLES)
+    op.execute(NEWS_TITLE_INDEX)
     op.execute(GRANTS)
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_news_rank_title_trgm")
     op.execute("DROP TABLE IF EXISTS if_watchlist_score")
     op.execute("DROP TABLE IF EXISTS if_watchlist")
