@@ -52,7 +52,8 @@ def locust(kind: str, host: str, users: int, seconds: int, env: dict, out: Path)
     return rows
 
 
-def sql_baseline(url: str, users: int, seconds: int, days: list, codes: list[str]) -> dict:
+def sql_baseline(url: str, users: int, seconds: int, days: list, codes: list[str],
+                 wait: tuple[float, float]) -> dict:
     """The API's own queries (services.api.queries, the same rows) from ``users`` threads sharing
     a pool of as many connections as the API's (8), for ``seconds``: what PostgreSQL and the
     driver take without HTTP, FastAPI and JSON."""
@@ -85,6 +86,7 @@ def sql_baseline(url: str, users: int, seconds: int, days: list, codes: list[str
             calls[name]()
             with lock:
                 times[name].append((time.perf_counter() - start) * 1000)
+            time.sleep(random.uniform(*wait))
 
     threads = [threading.Thread(target=user) for _ in range(users)]
     for t in threads:
@@ -162,6 +164,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--lists", type=int, default=10, help="watchlists made and scored for the track")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the API")
+    parser.add_argument("--wait", default="0.5,1.5",
+                        help="each user's think time between requests, min,max seconds (0,0: flat out)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench-api")
     args = parser.parse_args()
     if not (args.world or args.database):
@@ -177,7 +181,8 @@ def main() -> int:
         drop = None
     else:
         urls, drop = create_database(env)
-    report: dict = {"world": str(args.world), "database": urls["admin"].rsplit("/", 1)[1],
+    report: dict = {"world": str(args.world), "users": args.users, "wait": args.wait,
+                    "seconds": args.seconds, "workers": args.workers, "database": urls["admin"].rsplit("/", 1)[1],
                     "load_average_before": os.getloadavg()}
     try:
         if drop is not None:
@@ -194,9 +199,10 @@ def main() -> int:
             proc, base = start_server(urls["analyst"], API_RATE_LIMIT="100000000")
         try:
             bench_env = {"BENCH_DAYS": ",".join(d.isoformat() for d in days), "BENCH_CODES": ",".join(codes),
-                         "BENCH_API_KEY": "test-key-1"}
+                         "BENCH_API_KEY": "test-key-1", "BENCH_WAIT": args.wait}
             report["locust"] = {"api": locust("ApiUser", base, args.users, args.seconds, bench_env, args.out)}
-            report["sql"] = sql_baseline(urls["analyst"], args.users, args.seconds, days, codes)
+            wait = tuple(float(x) for x in args.wait.split(","))
+            report["sql"] = sql_baseline(urls["analyst"], args.users, args.seconds, days, codes, wait)
             report["pages"] = page_ready(base, ["/dashboard", f"/stocks/{top}", "/watchlist"], 10)
         finally:
             stop_server(proc)
