@@ -184,6 +184,14 @@ def stock_page(request: Request, code: Annotated[str, Path(pattern=CODE)]) -> HT
     return _page(found["name"], body)
 
 
+def _why(reasons: list[dict]) -> str:
+    """Media pushing a stock up the list, then (muted) what the controls added, if anything."""
+    media = "; ".join(escape(x["detail"]) for x in reasons if x["contribution"] > 0 and x["medium"] != "controls")
+    rest = [x for x in reasons if x["medium"] == "controls" and x["contribution"] > 0]
+    extra = f' <span class="muted">({escape(rest[0]["detail"])})</span>' if rest else ""
+    return (media or "-") + extra
+
+
 @router.get("/watchlist", response_class=HTMLResponse)
 def watchlist_page(request: Request,
                    date: Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY)] = None) -> HTMLResponse:
@@ -193,7 +201,7 @@ def watchlist_page(request: Request,
     items = "".join(
         f'<tr><td>{r["rank"]}</td><td class="l">{_stock_link(r["code"], r["name"])}</td>'
         f'<td>{r["probability"]:.1%}</td><td class="l">'
-        f'{"; ".join(escape(x["detail"]) for x in r["reasons"] if x["contribution"] > 0) or "-"}</td>'
+        f'{_why(r["reasons"])}</td>'
         f'<td class="{"hit" if r["among_movers"] else ""}">'
         f'{"-" if r["among_movers"] is None else ("mover" if r["among_movers"] else "no")}</td></tr>'
         for r in rows)

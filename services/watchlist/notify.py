@@ -21,7 +21,7 @@ def message_text(watchlist: Watchlist) -> str:
     lines = [f"insertcoin watchlist {watchlist.trade_date} (before the 09:00 KST open, "
              f"{watchlist.n_ranked} stocks ranked)"]
     for r in watchlist.rows.itertuples():
-        top = next((x for x in r.reasons if x["contribution"] > 0), None)
+        top = next((x for x in r.reasons if x["contribution"] > 0 and x["medium"] != "controls"), None)
         why = f" - {top['medium']}: {top['detail']}" if top else ""
         lines.append(f"{r.rank}. {r.name or ''} ({r.code}) {r.probability:.0%}{why}")
     return "\n".join(lines)

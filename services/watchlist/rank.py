@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ml import dataset
-from ml.features import CLOSE_UTC, OPEN_UTC, STOCK_MEDIA, build_panel
+from ml.features import CLOSE_UTC, CONTROLS, OPEN_UTC, STOCK_MEDIA, build_panel
 from ml.modeling.train import fit_logistic
 from ml.scoring import stock_tensor
 
@@ -111,6 +111,11 @@ def rank(frames: dict[str, pd.DataFrame], day: dt.date, *, top: int = 10, window
             contribution = float((coef[idx] * (today[i, idx] - mean[idx])).sum())
             reasons.append({"medium": medium, "contribution": round(contribution, 4),
                             "detail": _reason_detail(medium, feats, posts.get(panel.codes[i], 0))})
+        idx = [names.index(c) for c in CONTROLS]                # not media: said so, not hidden
+        reasons.append({"medium": "controls", "contribution": round(float(
+            (coef[idx] * (today[i, idx] - mean[idx])).sum()), 4),
+            "detail": f"not media: yesterday's move {feats['lag_r']:+.1%}, 20-day volatility "
+                      f"{feats['lag_volatility']:.1%}"})
         reasons.sort(key=lambda r: -r["contribution"])
         rows.append({"rank": position, "code": str(panel.codes[i]), "name": names_of.get(panel.codes[i]),
                      "score": float(logit[i]), "probability": float(prob[i]), "reasons": reasons})

@@ -31,7 +31,7 @@ CREATE TABLE if_watchlist (
     PRIMARY KEY (trade_date, rank),
     UNIQUE (trade_date, code)
 );
-COMMENT ON TABLE if_watchlist IS 'Pre-open watchlist of trade_date: the top N of n_ranked stocks by the predictive model''s probability of being among the day''s top 10 movers (|close/open - 1|), from media stamped before data_until (the 09:00 KST open). reasons: [{medium, contribution (log-odds), detail}] in decreasing contribution.';
+COMMENT ON TABLE if_watchlist IS 'Pre-open watchlist of trade_date: the top N of n_ranked stocks by the predictive model''s probability of being among the day''s top 10 movers (|close/open - 1|), from media stamped before data_until (the 09:00 KST open). reasons: [{medium, contribution (log-odds against the training mean), detail}] in decreasing contribution, one per stock medium and one for the controls (yesterday''s move, volatility, size).';
 CREATE INDEX ix_watchlist_code ON if_watchlist (code, trade_date);
 
 CREATE TABLE if_watchlist_score (
