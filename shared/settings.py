@@ -64,6 +64,7 @@ class Settings(BaseSettings):
         default=None, description="Comma-separated keys accepted in the X-API-Key header; unset: "
                                   "`serve` refuses to start unless --no-auth.")
     api_rate_limit: int = Field(default=600, description="requests per minute per API key")
+    api_pool_size: int = Field(default=8, description="database connections per API worker")
     telegram_bot_token: SecretStr | None = None
     telegram_chat_id: str | None = None
     telegram_api_url: str = Field(default="https://api.telegram.org/bot",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -56,8 +57,6 @@ def install_error_handlers(app) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):
-        import logging
-
         logging.getLogger(__name__).exception("unhandled error on %s", request.url.path)
         return problem_response(request, 500, "Internal Server Error",
                                 "the server failed on this request; it is logged")

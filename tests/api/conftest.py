@@ -35,12 +35,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(analyst_url: str, **env: str) -> tuple[subprocess.Popen, str]:
+def start_server(analyst_url: str, *args: str, **env: str) -> tuple[subprocess.Popen, str]:
     """``insertcoin serve`` on a free port; returns (process, base URL) once /api/health answers."""
     port = free_port()
     environ = {**os.environ, "ANALYST_DATABASE_URL": analyst_url, "API_KEYS": f"{API_KEY},other-key",
                "API_RATE_LIMIT": "100000", **env}
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "--port", str(port), *args],
                             cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

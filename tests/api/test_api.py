@@ -3,11 +3,11 @@ returns, its paging, CSV, keys, rate limit and problem+json errors."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import os
 import subprocess
 import sys
+import time
 
 import httpx
 import psycopg2
@@ -149,17 +149,29 @@ def test_given_a_bad_request_when_calling_then_a_problem_json_names_the_error(ap
 def test_given_a_rate_limit_when_a_key_exceeds_it_then_429_with_retry_after_and_other_keys_still_pass(scored):
     proc, base = start_server(scored[0]["analyst"], API_RATE_LIMIT="5")
     try:
-        codes = [httpx.get(f"{base}/api/stocks", headers=KEY).status_code for _ in range(7)]
-        limited = httpx.get(f"{base}/api/stocks", headers=KEY)
-        other = httpx.get(f"{base}/api/stocks", headers={"X-API-Key": "other-key"})
+        for _attempt in range(3):            # the limit is per clock minute: redo a run that crossed one
+            minute = int(time.time() // 60)
+            codes = [httpx.get(f"{base}/api/stocks", headers=KEY).status_code for _ in range(7)]
+            limited = httpx.get(f"{base}/api/stocks", headers=KEY)
+            other = httpx.get(f"{base}/api/stocks", headers={"X-API-Key": "other-key"})
+            if int(time.time() // 60) == minute:
+                break
+            time.sleep(61 - time.time() % 60)   # the next run starts in a fresh window
     finally:
         stop_server(proc)
-    if dt.datetime.now().second < 2:      # the minute turned over mid-test: the window restarted
-        pytest.skip("minute boundary crossed; rerun")
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert limited.headers["content-type"] == "application/problem+json"
     assert other.status_code == 200
+
+
+def test_given_no_auth_and_two_workers_when_serving_then_the_api_answers_without_a_key(scored):
+    proc, base = start_server(scored[0]["analyst"], "--no-auth", "--workers", "2", "--pool", "2")
+    try:
+        assert httpx.get(f"{base}/api/movers").status_code == 200
+        assert httpx.get(f"{base}/dashboard").status_code == 200
+    finally:
+        stop_server(proc)
 
 
 def test_given_no_api_keys_when_serving_then_it_refuses_to_start_and_says_why(scored):
