@@ -174,12 +174,20 @@ def stock_page(request: Request, code: Annotated[str, Path(pattern=CODE)]) -> HT
                          for m in data["movers"] if m["list"] == "abs")
     news_rows = "".join(f'<tr><td>{n["rank_date"]}</td><td class="l">{escape(n["section"])} #{n["rank"]}</td>'
                         f'<td class="l">{escape(n["title"])}</td></tr>' for n in data["news"][-30:])
+    changes: dict[tuple, int] = {}
+    for f in data["financial"]:
+        key = (f["changed_at"].date(), f["period_type"], f["period"], "estimate" if f["is_estimate"] else "actual")
+        changes[key] = changes.get(key, 0) + 1
+    fin_rows = "".join(f'<tr><td>{d}</td><td class="l">{escape(pt)} {escape(p)}</td><td class="l">{kind}</td>'
+                       f'<td>{n} figure(s)</td></tr>' for (d, pt, p, kind), n in list(changes.items())[-30:])
     body = (f'<h1>{escape(found["name"])} <span class="muted">{code} · {escape(found["market"])}</span></h1>'
             f'<section>{prices}{posts}</section>'
             f'<section><h2>Days among the top 10 movers</h2>'
             f'{"<table><tr><th class=l>day</th><th class=l>list</th><th>rank</th><th>open→close</th><th colspan=3>before the open</th><th colspan=3>same day</th></tr>" + mover_rows + "</table>" if mover_rows else "<p>None in this range.</p>"}'
             f'</section><section><h2>In the most-read news</h2>'
             f'{"<table>" + news_rows + "</table>" if news_rows else "<p>Not named in ranked news in this range.</p>"}'
+            f'</section><section><h2>Financial statements: figures loaded or revised</h2>'
+            f'{"<table id=financial>" + fin_rows + "</table>" if fin_rows else "<p>No change of its statements in this range.</p>"}'
             f'</section>')
     return _page(found["name"], body)
 

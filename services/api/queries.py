@@ -106,7 +106,8 @@ def last_price_day(db, code: str) -> dt.date | None:
 
 
 def timeline(db, code: str, name: str | None, start: dt.date, end: dt.date) -> dict:
-    """A stock's prices, board posts per hour (KST), ranked news naming it, its top-mover days and
+    """A stock's prices, board posts per hour (KST), ranked news naming it, changes of its
+    financial statements (new figures, estimate revisions, as loaded), its top-mover days and
     watchlist days in [start, end]."""
     since = dt.datetime.combine(start, dt.time()) - dt.timedelta(hours=9)   # KST midnight, in UTC
     until = dt.datetime.combine(end, dt.time()) + dt.timedelta(hours=15)
@@ -126,8 +127,12 @@ def timeline(db, code: str, name: str | None, start: dt.date, end: dt.date) -> d
                      "ORDER BY trade_date, list", (code, start, end))
     watch = db.rows("SELECT trade_date, rank, probability FROM if_watchlist WHERE code = %s "
                     "AND trade_date BETWEEN %s AND %s ORDER BY trade_date", (code, start, end))
+    financial = db.rows("SELECT changed_at, period_type, period, metric, is_estimate, value::float8, unit, "
+                        "kind FROM if_financial_statement_change WHERE code = %s AND changed_at >= "
+                        "%s::timestamp AT TIME ZONE 'UTC' AND changed_at < %s::timestamp AT TIME ZONE 'UTC' "
+                        "ORDER BY changed_at, period_type, period, metric", (code, since, until))
     return {"prices": prices, "posts_per_hour": posts, "news": news, "movers": movers,
-            "watchlist": watch}
+            "watchlist": watch, "financial": financial}
 
 
 def _like(text: str) -> str:

@@ -111,6 +111,10 @@ def test_given_a_stock_when_reading_its_timeline_then_prices_posts_news_and_move
     assert sum(p["posts"] for p in body["posts_per_hour"]) == posts > 0
     assert days[-1].isoformat() in {m["trade_date"] for m in body["movers"]}
     assert all(body["name"] in n["title"] for n in body["news"])
+    changes = _sql(urls["admin"], "SELECT count(*) FROM if_financial_statement_change WHERE code = %s AND "
+                                  "changed_at >= '2025-04-01 00:00+09' AND changed_at < '2025-04-30 15:00+00'",
+                   (code,))[0][0]
+    assert len(body["financial"]) == changes
     daily = get(api, f"/api/stocks/{code}/timeline", params={"from": "2025-04-01", "to": "2025-04-30"},
                 headers={"Accept": "text/csv"}).text
     assert len(daily.strip().splitlines()) == prices + 1
