@@ -8,7 +8,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .PHONY: help venv stack-up stack-down stack-status test test-fast demo bench bench-loader bench-stack \
-        bench-parsers bench-replay bench-crawlers validate-ml validate-ml-simulator compose-check clean
+        bench-parsers bench-replay bench-crawlers bench-api validate-ml validate-ml-simulator compose-check clean
 
 help:
 	@echo "make demo        simulate a market, serve it, crawl it, load, score, report (end to end)"
@@ -43,7 +43,7 @@ test-fast: venv
 demo: venv
 	bash infra/demo.sh
 
-bench: bench-stack bench-loader bench-parsers bench-replay bench-crawlers
+bench: bench-stack bench-loader bench-parsers bench-replay bench-crawlers bench-api
 
 bench-stack: venv
 	$(PY) tests/bench/bench_stack.py
@@ -63,6 +63,11 @@ bench-replay: venv
 bench-crawlers: venv
 	$(BIN)/insertcoin stack up
 	$(PY) tests/bench/bench_crawlers.py
+
+bench-api: venv
+	$(BIN)/insertcoin stack up
+	test -f var/bench-api-world/world.json || $(BIN)/insertcoin simulate --stocks 2800 --from 2025-01-01 --to 2025-12-31 --seed 1 --out var/bench-api-world
+	$(PY) tests/bench/bench_api.py --world var/bench-api-world
 
 validate-ml: venv
 	timeout 1800 $(PY) tests/bench/validate_ml_worlds.py --profile small --null-seeds 6 --power-seeds 3 \

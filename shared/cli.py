@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("shared.migrate", "apply database migrations"),
     "topics": ("shared.broker", "create the fleet's Kafka topics that are missing"),
     "schedule": ("shared.schedule", "run another subcommand on a cron schedule (KST)"),
+    "serve": ("services.api.cli", "serve the read API (/api, /docs) and the dashboard (/)"),
+    "watchlist": ("services.watchlist.cli", "rank stocks on overnight media before the open; --score scores a past list"),
 }
 
 

@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     archive_dir: str = str(ROOT / "var" / "archive")
     chromium_path: str = "/usr/bin/chromium"
 
+    # The read API and dashboard (`insertcoin serve`) and the pre-open watchlist (issue 17).
+    analyst_database_url: SecretStr | None = Field(
+        default=None, description="The read-only analyst role the API reads as; DATABASE_URL when unset.")
+    api_keys: SecretStr | None = Field(
+        default=None, description="Comma-separated keys accepted in the X-API-Key header; unset: "
+                                  "`serve` refuses to start unless --no-auth.")
+    api_rate_limit: int = Field(default=600, description="requests per minute per API key")
+    api_pool_size: int = Field(default=8, description="database connections per API worker")
+    telegram_bot_token: SecretStr | None = None
+    telegram_chat_id: str | None = None
+    telegram_api_url: str = Field(default="https://api.telegram.org/bot",
+                                  description="Bot API base URL (the token is appended)")
+    watchlist_webhook_url: SecretStr | None = Field(
+        default=None, description="a JSON POST of each watchlist goes here when set")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

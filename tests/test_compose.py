@@ -23,7 +23,8 @@ CRAWLERS = ["stockcode", "stockreport", "stockdebate", "financialreport", "news"
 OURS = {name: svc for name, svc in SERVICES.items() if svc.get("image", "").startswith("insertcoin")
         and svc.get("command")}
 SOURCE_URLS = [name.upper() for name in Settings.model_fields if name.endswith("_url")
-               and name not in ("database_url", "database_admin_url", "ml_database_url")]
+               and name not in ("database_url", "database_admin_url", "ml_database_url",
+                                "analyst_database_url", "telegram_api_url", "watchlist_webhook_url")]
 
 
 def _interpolate(value: str) -> str:

@@ -24,7 +24,7 @@ IMAGE_TAG = "0123456789abcdef0123456789abcdef01234567"
 BOOTSTRAP = "b-1.insertcoin.abc123.c2.kafka.ap-northeast-2.amazonaws.com:9098"
 PARAMETERS = {
     "network": {"BiAllowedCidr": "203.0.113.0/24"},
-    "app": {"ImageTag": IMAGE_TAG, "KafkaBootstrapServers": BOOTSTRAP},
+    "app": {"ImageTag": IMAGE_TAG, "KafkaBootstrapServers": BOOTSTRAP, "ApiAllowedCidr": "198.51.100.0/24"},
     "crawlers": {"KafkaBootstrapServers": BOOTSTRAP},
     "pipeline": {"KafkaBootstrapServers": BOOTSTRAP,
                  "ConnectionArn": "arn:aws:codeconnections:ap-northeast-2:123456789012:connection/0a1b2c3d"},
@@ -40,6 +40,7 @@ DATA_SECRETS = {
     "AnalystPasswordArn": f"insertcoin/{ENV}/db/insertcoin_analyst/password",
     "AnalystDatabaseUrlArn": f"insertcoin/{ENV}/db/insertcoin_analyst/url",
     "MetabasePasswordArn": f"insertcoin/{ENV}/db/metabase/password",
+    "ApiKeysArn": f"insertcoin/{ENV}/api-keys",
     "KoreaeximAuthkeyArn": f"insertcoin/{ENV}/koreaexim-authkey",
     "MasterSecretArn": f"rds!db-insertcoin-{ENV}",
 }

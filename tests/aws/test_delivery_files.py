@@ -8,7 +8,7 @@ import yaml
 from shared import topics
 from tests.aws.cfn import ROOT, load_template
 
-ECS_ROLLING = {"loader": "LoaderTaskDefinition", "ml-worker": "MlWorkerTaskDefinition"}
+ECS_ROLLING = {"loader": "LoaderTaskDefinition", "ml-worker": "MlWorkerTaskDefinition", "api": "ApiTaskDefinition"}
 CONTAINERS = ("stockcode", "stockreport", "stockdebate", "financialreport", "news", "fear-greed",
               "fx", "loader", "ml-worker", "metabase")
 

@@ -43,7 +43,7 @@ def _template_container(stack: str, logical_id: str) -> dict:
 def test_given_moto_then_only_the_unsupported_resource_types_were_left_out(deployed):
     assert deployed.dropped == {
         "registry": [], "network": [],
-        "data": ["AnalystDatabaseUrl", "AnalystPassword", "KafkaCluster", "KafkaConfiguration",
+        "data": ["AnalystDatabaseUrl", "AnalystPassword", "ApiKeys", "KafkaCluster", "KafkaConfiguration",
                  "KoreaeximAuthkey", "LoaderDatabaseUrl", "LoaderPassword", "MetabasePassword",
                  "MlDatabaseUrl", "MlPassword"],
         "app": ["MetabaseDeployApplication", "MetabaseDeploymentGroup"],
@@ -69,6 +69,33 @@ def test_given_the_stacks_then_every_service_has_a_task_definition_with_its_comm
     assert _container("migrate")["image"] == f"{REPO}:prod"
     assert _container("metabase")["image"] == "metabase/metabase:v0.50.30"
     assert _container("metabase")["portMappings"][0]["containerPort"] == 3000
+    assert _container("api")["command"] == ["serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "1"]
+    assert _container("api")["image"] == f"{REPO}:{IMAGE_TAG}"
+    assert _container("api")["portMappings"][0]["containerPort"] == 8000
+
+
+def test_given_the_app_stack_then_the_api_is_behind_the_albs_port_8000_and_the_watchlist_runs_both_crons(deployed):
+    ecs = boto3.client("ecs", region_name=REGION)
+    (api,) = ecs.describe_services(cluster=f"insertcoin-{ENV}", services=["api"])["services"]
+    assert api["taskDefinition"].endswith(f"task-definition/insertcoin-{ENV}-api:1")
+    elb = boto3.client("elbv2", region_name=REGION)
+    (lb,) = [b for b in elb.describe_load_balancers()["LoadBalancers"] if b["LoadBalancerName"] == f"insertcoin-{ENV}-bi"]
+    listeners = {x["Port"]: x for x in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]}
+    assert sorted(listeners) == [80, 8000, 8080]
+    (group,) = elb.describe_target_groups(TargetGroupArns=[listeners[8000]["DefaultActions"][0]["TargetGroupArn"]])["TargetGroups"]
+    assert (group["Port"], group["HealthCheckPath"]) == (8000, "/api/health")
+    # moto's CloudFormation drops a service's LoadBalancers: read the template for that link.
+    app = load_template("app")["Resources"]
+    assert app["ApiService"]["Properties"]["LoadBalancers"] == [
+        {"ContainerName": "api", "ContainerPort": 8000, "TargetGroupArn": {"Ref": "ApiTargetGroup"}}]
+    task = ecs.describe_task_definition(taskDefinition=f"insertcoin-{ENV}-watchlist")["taskDefinition"]
+    assert {c["name"]: c["command"] for c in task["containerDefinitions"]} == {
+        "watchlist": ["schedule", "--cron", "40 8 * * 1-5", "--", "watchlist"],
+        "watchlist-score": ["schedule", "--cron", "0 19 * * 1-5", "--", "watchlist", "--score"]}
+    secrets = {s["Name"]: s["ValueFrom"] for s in
+               load_template("app")["Resources"]["ApiTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Secrets"]}
+    assert secrets == {n: {"Fn::ImportValue": {"Fn::Sub": "insertcoin-${EnvironmentName}-" + e}}
+                       for n, e in (("ANALYST_DATABASE_URL", "AnalystDatabaseUrlArn"), ("API_KEYS", "ApiKeysArn"))}
 
 
 def test_given_the_app_stack_then_loader_ml_worker_and_metabase_run_as_services(deployed):
@@ -142,5 +169,6 @@ def test_given_the_data_stack_then_postgres_is_multi_az_with_a_managed_password(
 def test_given_the_stacks_then_each_service_logs_to_its_own_group(deployed):
     logs = boto3.client("logs", region_name=REGION)
     names = {g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=f"/insertcoin/{ENV}/")["logGroups"]}
-    expected = {f"/insertcoin/{ENV}/{s}" for s in (*CRAWLERS, "loader", "ml-worker", "migrate", "metabase", "codebuild")}
+    expected = {f"/insertcoin/{ENV}/{s}" for s in (*CRAWLERS, "loader", "ml-worker", "migrate", "metabase", "codebuild",
+                                                         "api", "watchlist")}
     assert names == expected

@@ -1,0 +1,161 @@
+"""HTTP plumbing of the API: errors as ``application/problem+json`` (RFC 9457), API keys with a
+per-key rate limit, cursor pagination and CSV through ``Accept: text/csv``."""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+import orjson
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+KEY_HEADER = "X-API-Key"
+
+
+class Problem(Exception):
+    """An error answered as problem+json."""
+
+    def __init__(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.headers = status, title, detail, headers or {}
+
+
+def problem_response(request: Request, status: int, title: str, detail: str,
+                     headers: dict[str, str] | None = None, **extra) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "instance": request.url.path, **extra}
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def install_error_handlers(app) -> None:
+    """Every error the app answers is problem+json, 500s included (with no internals)."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return problem_response(request, exc.status, exc.title, exc.detail, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "HTTP error")
+        return problem_response(request, exc.status_code, title, str(exc.detail),
+                                getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")}
+                  for e in exc.errors()]
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        return problem_response(request, 422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):
+        logging.getLogger(__name__).exception("unhandled error on %s", request.url.path)
+        return problem_response(request, 500, "Internal Server Error",
+                                "the server failed on this request; it is logged")
+
+
+# --------------------------------------------------------------------------- keys + rate limit
+class RateLimiter:
+    """A fixed one-minute window per key, in this process's memory (one API task per key's
+    traffic in the deployment; several tasks each allow the limit)."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._lock = threading.Lock()
+        self._window: dict[str, tuple[int, int]] = {}
+
+    def hit(self, key: str, now: float | None = None) -> int | None:
+        """Count one request of ``key``; None when allowed, else seconds until the next window."""
+        now = time.time() if now is None else now
+        minute = int(now // 60)
+        with self._lock:
+            start, count = self._window.get(key, (minute, 0))
+            if start != minute:
+                start, count = minute, 0
+            if count >= self.per_minute:
+                return max(1, int((minute + 1) * 60 - now))
+            self._window[key] = (start, count + 1)
+        return None
+
+
+def check_key(request: Request, keys: frozenset[str] | None, limiter: RateLimiter) -> None:
+    """Raise a Problem unless the request carries a known key within its rate (keys None: open)."""
+    if keys is None:
+        return
+    key = request.headers.get(KEY_HEADER)
+    if not key or key not in keys:
+        raise Problem(401, "Unauthorized", f"a valid API key is required in the {KEY_HEADER} header",
+                      {"WWW-Authenticate": KEY_HEADER})
+    wait = limiter.hit(key)
+    if wait is not None:
+        raise Problem(429, "Too Many Requests",
+                      f"more than {limiter.per_minute} requests this minute for this key",
+                      {"Retry-After": str(wait)})
+
+
+# --------------------------------------------------------------------------- pagination
+def encode_cursor(values: Sequence) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([str(v) for v in values])).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, n: int) -> list[str] | None:
+    """The key values of a cursor made by encode_cursor (400 when it is not one)."""
+    if cursor is None:
+        return None
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if isinstance(values, list) and len(values) == n and all(
+                isinstance(v, str) and "\x00" not in v for v in values):
+            return values
+    except (ValueError, orjson.JSONDecodeError):
+        pass
+    raise Problem(400, "Invalid cursor", "the cursor is not one this API returned")
+
+
+def page(rows: list[dict], limit: int, key: Sequence[str]) -> tuple[list[dict], str | None]:
+    """Rows of this page (the query fetched limit + 1) and the cursor of the next, if any."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor([rows[-1][k] for k in key])
+    return rows, None
+
+
+# --------------------------------------------------------------------------- JSON or CSV
+def wants_csv(request: Request) -> bool:
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def to_csv(rows: list[dict], columns: Sequence[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return orjson.dumps(value).decode()
+    return value
+
+
+def listing(request: Request, rows: list[dict], next_cursor: str | None, columns: Sequence[str],
+            **extra) -> Response:
+    """A page of rows as JSON ({items, next_cursor, ...}) or, on Accept: text/csv, as CSV with the
+    next cursor in the ``X-Next-Cursor`` header."""
+    if wants_csv(request):
+        headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
+        return Response(to_csv(rows, columns), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(orjson.dumps({"items": rows, "next_cursor": next_cursor, **extra},
+                                 option=orjson.OPT_NON_STR_KEYS), media_type="application/json")

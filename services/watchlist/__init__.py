@@ -1,0 +1,1 @@
+"""The pre-open watchlist (``insertcoin watchlist``)."""
