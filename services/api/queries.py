@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ml.significance import holm
-
 MOVER_COLUMNS = ("trade_date", "list", "rank", "code", "name", "r", "direction",
                  "board_predictive", "news_predictive", "financial_predictive",
                  "board_explanatory", "news_explanatory", "financial_explanatory")
@@ -17,7 +15,6 @@ WATCHLIST_COLUMNS = ("trade_date", "rank", "code", "name", "probability", "score
 WATCHLIST_SCORE_COLUMNS = ("trade_date", "n", "hits", "precision", "base_rate", "lift", "p_value",
                            "n_valid", "hit_codes")
 STOCK_COLUMNS = ("code", "name", "market", "sector", "market_cap")
-ALPHA = 0.05
 
 
 def latest_mover_day(db) -> dt.date | None:
@@ -46,10 +43,11 @@ def movers(db, start: dt.date, end: dt.date, lst: str | None, code: str | None, 
 
 def influence(db, period_type: str | None, start: str | None, end: str | None, medium: str | None,
               clock: str | None, limit: int, after: list[str] | None) -> list[dict]:
-    """Influence per medium, clock and period with its CI, p and the Holm-adjusted p over every
-    medium x clock scored in the same period (the family the ranking is read from)."""
+    """Influence per medium, clock and period with its CI, p and the scorer's own Holm-adjusted p and
+    verdict (ml/significance.py: a year's media x clocks, or a year's months x media x clocks), so
+    the API never states a claim the scorer did not make."""
     sql = ("SELECT i.period_type, i.period, i.clock, i.scope, i.medium, m.source, i.rank, i.influence, "
-           "i.ci_low, i.ci_high, i.p_value, i.pr_auc_full, i.pr_auc_without, i.n_days, i.n_permutations, i.model "
+           "i.ci_low, i.ci_high, i.p_value, i.p_adjusted, i.significant, i.pr_auc_full, i.pr_auc_without, i.n_days, i.n_permutations, i.model "
            "FROM m_media_influence i JOIN m_medium m USING (medium) WHERE true")
     params: list = []
     for column, value, op in (("i.period_type", period_type, "="), ("i.period", start, ">="),
@@ -62,27 +60,7 @@ def influence(db, period_type: str | None, start: str | None, end: str | None, m
         sql += " AND (i.period_type, i.period, i.clock, i.medium) > (%s, %s, %s, %s)"
         params += after
     sql += " ORDER BY i.period_type, i.period, i.clock, i.medium LIMIT %s"
-    rows = db.rows(sql, (*params, limit + 1))
-    return with_adjusted_p(db, rows)
-
-
-def with_adjusted_p(db, rows: list[dict]) -> list[dict]:
-    """Add p_adjusted (Holm over the period's media x clocks) and significant (at 0.05)."""
-    periods = sorted({(r["period_type"], r["period"]) for r in rows})
-    if not periods:
-        return rows
-    family = db.rows("SELECT period_type, period, medium, clock, p_value FROM m_media_influence "
-                     "WHERE (period_type, period) IN (" + ", ".join(["(%s, %s)"] * len(periods)) + ")",
-                     tuple(v for p in periods for v in p))
-    adjusted: dict[tuple, float] = {}
-    for key in periods:
-        members = [f for f in family if (f["period_type"], f["period"]) == key]
-        for f, p in zip(members, holm([f["p_value"] for f in members])):
-            adjusted[(*key, f["medium"], f["clock"])] = p
-    for r in rows:
-        r["p_adjusted"] = adjusted[(r["period_type"], r["period"], r["medium"], r["clock"])]
-        r["significant"] = r["p_adjusted"] <= ALPHA
-    return rows
+    return db.rows(sql, (*params, limit + 1))
 
 
 def stock(db, code: str) -> dict | None:
