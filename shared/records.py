@@ -269,8 +269,8 @@ class Disclosure(Record):
             raise ValueError(f"receipt_no {self.receipt_no} does not start with receipt_date {self.receipt_date}")
         if self.disclosed_at is not None and (self.disclosed_at.second or self.disclosed_at.microsecond):
             raise ValueError("disclosed_at is a minute (no seconds)")
-        if self.disclosed_at is not None and self.disclosed_at.date() != self.receipt_date:
-            raise ValueError(f"disclosed_at {self.disclosed_at} is not on receipt_date {self.receipt_date}")
+        if self.disclosed_at is not None and self.disclosed_at.astimezone(KST).date() != self.receipt_date:
+            raise ValueError(f"disclosed_at is not on receipt_date {self.receipt_date} in Korea")
         return self
 
 
