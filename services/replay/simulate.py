@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.replay import board, disclosures, macro, market, news, store, truth
+from services.replay import board, disclosures, filings, macro, market, news, store, truth
 from services.replay.effects import EffectsConfig, load_effects
 from services.replay.listing import make_listing
 
@@ -60,8 +60,8 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
         raise ValueError(f"no KRX trading day between {start} and {end}")
     end_session = krx_days[-1]
     us_days = macro.sessions("XNYS", start - dt.timedelta(days=400), end)
-    r_list, r_fg, r_fx, r_halt, r_plan, r_px, r_board, r_news, r_fin = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9))
+    r_list, r_fg, r_fx, r_halt, r_plan, r_px, r_board, r_news, r_fin, r_dart = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10))
 
     listing = make_listing(r_list, stocks, end)
     fg = macro.fear_greed_series(r_fg, us_days)
@@ -73,7 +73,7 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     indexes = {"KOSPI": market.index_series(prices, listing, "KOSPI", 2500.0),
                "KOSDAQ": market.index_series(prices, listing, "KOSDAQ", 800.0)}
 
-    bursts, news_planted, fin_planted = [], defaultdict(list), defaultdict(list)
+    bursts, news_planted, fin_planted, planted_filings = [], defaultdict(list), defaultdict(list), []
     since = dt.datetime.combine(_previous_session(krx_days[0]), board.CLOSE)  # day 0's lag-1 window
     for t, day in enumerate(krx_days):
         prev_day = krx_days[t - 1] if t else since.date()
@@ -109,6 +109,8 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
         for p, (_at, m) in zip(planted, sorted(fin_planted.get(i, []), key=lambda x: x[0])):
             m.update({k: p[k] for k in ("event", "period_type", "period", "published_at")})
     clock = f"{end.isoformat()}T23:59:59"
+    calendar = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    dart = filings.make_filings(r_dart, listing, calendar, planted_filings)
     statements = {code: disclosures.statement_at(tl, clock) for code, tl in timelines.items()}
     for i, s in enumerate(listing):
         s["market_cap"] = int(last_close[i]) * s["shares"]
@@ -135,9 +137,11 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     store.write_keyed(out / "financials.jsonl", sorted(timelines.items()))
     store.write_json(out / "fear_greed.json", fg)
     store.write_json(out / "fx.json", fx)
+    store.write_json(out / "filings.json", dart)
     counts = truth.write_truth(out / "truth", meta, listing, prices, indexes, posts, ranked,
                                statements, fg, fx)
     counts["financial_events"] = disclosures.write_events(out / "truth" / "financial_events.jsonl", timelines,
                                                           since.isoformat(), clock)
+    counts["disclosure"] = filings.write_truth(out / "truth" / "disclosure.jsonl", dart, clock)
     truth.write_effects(out / "truth" / "effects.json", effects, krx_days, driver, plan, listing, prices)
     return counts
