@@ -17,11 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from shared.parsers.dart_events import ROUTINE
 from shared.records import EventType
 
 EVENT_TYPES: tuple[str, ...] = EventType.__args__
-#: event types that are not news for the price (routine): not in ``disclosure_material``
-ROUTINE = ("other", "earnings_periodic")
 FEATURES = ("disclosure_count", "disclosure_material")
 TAIL = "disclosure_any"
 COLUMNS = ["code", "disclosed_at", "event_type"]

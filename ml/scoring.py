@@ -35,9 +35,11 @@ def stock_families(clock: str) -> dict[str, tuple[str, ...]]:
 
 
 def disclosure_strata(panel: Panel, clock: str) -> np.ndarray:
-    """Days x stocks: 1 where the stock filed a disclosure in the clock's window (ml/disclosures.py).
-    The other stock media are tested within these strata: what they add beyond disclosures."""
-    return (panel.features[clock]["disclosure_any"] > 0).astype(np.int8)
+    """Days x stocks: 0 no filing in the clock's window, 1 routine filings only, 2 a material filing
+    (ml/disclosures.py). The other stock media are tested within these strata: what they add beyond
+    disclosures."""
+    f = panel.features[clock]
+    return np.where(f["disclosure_material"] > 0, 2, f["disclosure_any"] > 0).astype(np.int8)
 
 
 def stock_tensor(panel: Panel, clock: str) -> tuple[np.ndarray, list[str]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from shared.parsers.dart_events import event_type, is_correction
+from shared.parsers.dart_events import ROUTINE, event_type, is_correction
 from shared.records import KST, Disclosure
 
 #: real report names per event type (the captures' titles; supply contracts and buybacks from the guide)
@@ -35,6 +35,8 @@ NAMES: dict[str, tuple[str, ...]] = {
 #: how often each event type is filed in the background (per filing)
 BACKGROUND = {"earnings_preliminary": 0.08, "earnings_periodic": 0.05, "capital_raise": 0.06, "supply_contract": 0.05,
               "shareholder_change": 0.25, "buyback": 0.04, "inquiry_answer": 0.02, "halt_warning": 0.02, "other": 0.43}
+#: the material types a planted (price-moving) filing is drawn from
+PLANTED_TYPES = ("earnings_preliminary", "capital_raise", "supply_contract", "buyback", "inquiry_answer")
 UNLISTED_NAMES = ("투자설명서(집합투자증권)", "일괄신고추가서류", "[기재정정]증권신고서(집합투자증권-신탁형)",
                   "자산유동화계획의등록신청서")
 MARKET_CHANNEL = {"KOSPI": "80", "KOSDAQ": "90", "KONEX": "60"}
@@ -109,6 +111,24 @@ def make_filings(rng: np.random.Generator, listing: list[dict], days: list[dt.da
     filings.sort(key=lambda f: f["receipt_no"])
     return {"corps": [{k: c[k] for k in ("corp_code", "corp_name", "stock_code", "market")} for c in corps],
             "filings": filings}
+
+
+def echo_bursts(rng: np.random.Generator, data: dict, listing: list[dict], mean_posts: float = 27.0) -> list:
+    """Board bursts that only echo filings: after every listed material filing (any type but
+    ``ROUTINE``; planted or background alike, so the echo tells nothing the filing's type does not),
+    Poisson(``mean_posts``)
+    posts from its minute to the end of its window (09:00 before the open, 15:30 in the session,
+    the next day's 09:00 after the close). (stock index, start, end, count) as ``board.make_posts`` takes."""
+    index = {s["code"]: i for i, s in enumerate(listing)}
+    out = []
+    for f in data["filings"]:
+        if f["stock_code"] is None or event_type(f["report_name"]) in ROUTINE:
+            continue
+        at = dt.datetime.fromisoformat(f["at"])
+        open_, close = at.replace(hour=9, minute=0), at.replace(hour=15, minute=30)
+        end = open_ if at < open_ else close if at < close else open_ + dt.timedelta(days=1)
+        out.append((index[f["stock_code"]], at, end, int(rng.poisson(mean_posts))))
+    return out
 
 
 def record_of(filing: dict) -> Disclosure:

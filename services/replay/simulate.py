@@ -91,9 +91,20 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
             elif m["medium"] == "financial":
                 at = disclosures.planted_time(r_fin, day, prev_day, m["lag"])
                 fin_planted[m["index"]].append((at, m))
+            elif m["medium"] == "disclosure":
+                at = disclosures.planted_time(r_dart, day, prev_day, m["lag"])
+                kind = filings.PLANTED_TYPES[int(r_dart.integers(len(filings.PLANTED_TYPES)))]
+                planted_filings.append({"index": m["index"], "day": at.date(), "minute": at.hour * 60 + at.minute,
+                                        "event_type": kind})
+                m.update(disclosed_at=at.strftime("%Y-%m-%dT%H:%M:00") + "+09:00", event_type=kind)
+
         for i in r_board.choice(stocks, size=max(effects.movers_per_day // 2, 1), replace=False):
             w0, w1 = board.burst_window(day, prev_day, 1)
             bursts.append((int(i), w0, w1, int(r_board.poisson(6))))
+    calendar = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    dart = filings.make_filings(r_dart, listing, calendar, planted_filings)
+    if effects.disclosure_echo == "board":
+        bursts += filings.echo_bursts(r_board, dart, listing)
     posts = board.make_posts(r_board, listing, start - dt.timedelta(days=4), end, bursts, posts_per_day)
     ranked = news.make_news(r_news, listing, start - dt.timedelta(days=1), end, news_planted)
     last_close = prices["close"][:, -1]
@@ -109,8 +120,6 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
         for p, (_at, m) in zip(planted, sorted(fin_planted.get(i, []), key=lambda x: x[0])):
             m.update({k: p[k] for k in ("event", "period_type", "period", "published_at")})
     clock = f"{end.isoformat()}T23:59:59"
-    calendar = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    dart = filings.make_filings(r_dart, listing, calendar, planted_filings)
     statements = {code: disclosures.statement_at(tl, clock) for code, tl in timelines.items()}
     for i, s in enumerate(listing):
         s["market_cap"] = int(last_close[i]) * s["shares"]

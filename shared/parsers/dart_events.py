@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 
+#: event types that rarely move a price by themselves (periodic reports, dividends, meetings, ...);
+#: the rest are "material" (the ML worker's ``disclosure_material``, the simulator's board echo)
+ROUTINE = ("other", "earnings_periodic")
 _TAG = re.compile(r"^\s*\[([^\]]*)\]\s*")
 
 #: (event type, words): checked in this order; a name containing any word has that type.
