@@ -12,7 +12,7 @@ import logging
 import resource
 import time
 
-from ml import dataset
+from ml import dataset, disclosures
 from ml.features import build_panel, price_matrices, top_movers
 from ml.scoring import ScoringConfig, daily_scores, mover_activity, rolling_scores
 from shared.cli import day
@@ -69,6 +69,7 @@ def load_range(conn, start: dt.date, end: dt.date, history_days: int):
                 board=dataset.load_board(conn, since, until),
                 news=dataset.load_news(conn, first - dt.timedelta(days=5), last),
                 events=dataset.load_financial_events(conn, since, until),
+                disclosures=disclosures.load(conn, since, until),
                 fear_greed=dataset.load_fear_greed(conn, first - dt.timedelta(days=10), last),
                 fx=dataset.load_fx(conn, first - dt.timedelta(days=10), last))
 

@@ -208,8 +208,11 @@ def frames_from_truth(folder: Path) -> dict[str, pd.DataFrame]:
     fx = pd.DataFrame({"rate_date": pd.to_datetime(fx["rate_date"]),
                        "rate": fx["deal_base_rate"] / fx["unit"]})
     events = financial_events_from_truth(Path(folder) / "financial_events.jsonl")
+    from ml import disclosures  # worlds written before DART filings have no disclosure truth
+    filings = disclosures.from_records(read("disclosure").to_dict("records")) \
+        if (Path(folder) / "disclosure.jsonl").exists() else disclosures.empty()
     return dict(prices=prices, stocks=stocks, board=board, news=news, events=events,
-                fear_greed=fg.sort_values("as_of_date"), fx=fx.sort_values("rate_date"))
+                fear_greed=fg.sort_values("as_of_date"), fx=fx.sort_values("rate_date"), disclosures=filings)
 
 
 def financial_events_from_truth(path: Path) -> pd.DataFrame:

@@ -29,6 +29,7 @@ STOCK_MEDIA: dict[str, tuple[str, ...]] = {
     "board": ("board_abnormal", "board_reactions"),
     "news": ("news_score",),
     "financial": ("financial_new", "financial_revision"),
+    "disclosure": ("disclosure_count", "disclosure_material"),   # ml/disclosures.py
 }
 MARKET_MEDIA: dict[str, tuple[str, ...]] = {
     "fear_greed": ("fg_move", "fg_extreme"),
@@ -40,7 +41,8 @@ MARKET_MEDIA: dict[str, tuple[str, ...]] = {
 #: the 1-3 sessions before (``<medium>_lag<k>``, both windows of that earlier day: all before D's
 #: open). A family's coefficients are fitted in training windows only and it is tested as a whole
 #: (one permutation of its summed contribution), so the extra features add power, not tests.
-TAIL = {"board": "board_surprise", "news": "news_top", "financial": "financial_any"}
+TAIL = {"board": "board_surprise", "news": "news_top", "financial": "financial_any",
+        "disclosure": "disclosure_any"}
 LAGS = (1, 2, 3)
 NEWS_TOP_RANKS = 5
 SURPRISE_CAP = 8.0                      # -log10 of the Poisson tail, capped
@@ -387,9 +389,11 @@ def _fill_by_day(x: np.ndarray) -> np.ndarray:
 
 def build_panel(prices: pd.DataFrame, stocks: pd.DataFrame, board: pd.DataFrame,
                 news: pd.DataFrame, events: pd.DataFrame, fear_greed: pd.DataFrame,
-                fx: pd.DataFrame) -> Panel:
-    """Assemble every feature, flag and outcome of the loaded frames into one Panel."""
+                fx: pd.DataFrame, disclosures: pd.DataFrame | None = None) -> Panel:
+    """Assemble every feature, flag and outcome of the loaded frames into one Panel (no
+    ``disclosures``: the medium is all zeros, and so controls for nothing)."""
     from ml import market
+    from ml.disclosures import disclosure_features
 
     if prices.empty:
         raise ValueError("no daily prices in the requested range: nothing to score")
@@ -402,7 +406,8 @@ def build_panel(prices: pd.DataFrame, stocks: pd.DataFrame, board: pd.DataFrame,
     nws = news_features(mentions(news, stocks), days, codes)
     fin = financial_features(events, days, codes)
     ctl = controls(pm, stocks)
-    merged = {clock: {**brd[clock], **nws[clock], **fin[clock], **ctl} for clock in CLOCKS}
+    dis = disclosure_features(disclosures, days, codes)
+    merged = {clock: {**brd[clock], **nws[clock], **fin[clock], **dis[clock], **ctl} for clock in CLOCKS}
     family_extras(merged, ctl["log_size"], pm["valid"])
     for clock in CLOCKS:
         feats = merged[clock]
@@ -412,6 +417,7 @@ def build_panel(prices: pd.DataFrame, stocks: pd.DataFrame, board: pd.DataFrame,
             "board": (feats["board_abnormal"] >= BOARD_ACTIVE_LOG) & (posts >= BOARD_ACTIVE_MIN_POSTS),
             "news": feats["news_score"] > 0,
             "financial": (feats["financial_new"] > 0) | (feats["financial_revision"] > 0),
+            "disclosure": feats["disclosure_any"] > 0,
         }
     mkt = market.market_media_features(fear_greed, fx, days)
     outcomes = market.market_outcomes(pm["r"], pm["valid"])

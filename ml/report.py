@@ -41,6 +41,12 @@ def load_report(conn, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
         "movers": dataset.read_frame(conn, "SELECT * FROM v_top_movers_media WHERE list = 'abs' AND "
                                            "trade_date BETWEEN %s AND %s ORDER BY trade_date, rank",
                                      (start, end), dtype={"code": str}, parse_dates=["trade_date"]),
+        "disclosures": dataset.read_frame(
+            conn, "SELECT trade_date, rank, code, clock, to_char(disclosed_at AT TIME ZONE 'Asia/Seoul', "
+                  "'YYYY-MM-DD HH24:MI') AS disclosed_kst, report_name, event_type, receipt_no "
+                  "FROM v_top_mover_disclosure WHERE list = 'abs' AND trade_date BETWEEN %s AND %s "
+                  "ORDER BY trade_date, rank, disclosed_at", (start, end),
+            dtype={"code": str, "receipt_no": str}, parse_dates=["trade_date"]),
     }
 
 
@@ -150,6 +156,11 @@ def write_report(frames: dict[str, pd.DataFrame], start: dt.date, end: dt.date, 
         for day, g in sorted(movers.groupby("trade_date"), reverse=True):
             parts.append(f"<h3>{pd.Timestamp(day).date()}</h3>")
             parts.append(_table(_movers_table(g)))
+            filed = frames.get("disclosures")
+            filed = filed[filed["trade_date"] == day] if filed is not None and len(filed) else ()
+            if len(filed):  # what was disclosed (v_top_mover_disclosure)
+                parts.append("<p>What was disclosed (DART, KST; predictive = before the open):</p>")
+                parts.append(_table(filed.drop(columns=["trade_date"])))
     if len(frames["monthly"]) + len(yearly) + len(frames["daily"]) + len(movers) == 0:
         parts.append(f"<p>No scores between {start} and {end}: run <code>insertcoin score</code> first.</p>")
     page = out / "index.html"

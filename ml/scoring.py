@@ -34,6 +34,14 @@ def stock_families(clock: str) -> dict[str, tuple[str, ...]]:
     return {medium: family(medium, clock) for medium in STOCK_MEDIA}
 
 
+def disclosure_strata(panel: Panel, clock: str) -> np.ndarray:
+    """Days x stocks: 0 no filing in the clock's window, 1 routine filings only, 2 a material filing
+    (ml/disclosures.py). The other stock media are tested within these strata: what they add beyond
+    disclosures."""
+    f = panel.features[clock]
+    return np.where(f["disclosure_material"] > 0, 2, f["disclosure_any"] > 0).astype(np.int8)
+
+
 def stock_tensor(panel: Panel, clock: str) -> tuple[np.ndarray, list[str]]:
     """(F, days, stocks) features of the stock media's families plus controls, and their names."""
     names = [n for feats in stock_families(clock).values() for n in feats] + list(CONTROLS)
@@ -82,7 +90,8 @@ def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, p
         fit = train.rolling_fit(X, panel.top, panel.valid, names, window=config.window,
                                 min_train=config.min_train, step=config.step, seed=config.seed)
         f = predict.stock_influence(X, panel.top, panel.valid, panel.days, fit, stock_families(clock),
-                                    n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c)
+                                    n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c,
+                                    strata=disclosure_strata(panel, clock), unconditional=("disclosure",))
         frames.append(f.assign(clock=clock, scope="stock", train_days=fit.train_days))
         Xm, mnames = market_tensor(panel, clock)
         ones = np.ones((len(panel.days), 1), dtype=bool)

@@ -25,6 +25,7 @@ SERVICES: dict[str, str] = {
     "news": "services.news.spider:NewsSpider",
     "fear-greed": "services.fear_greed.spider:FearGreedSpider",
     "fx": "services.fx.spider:FxSpider",
+    "disclosure": "services.disclosure.spider:DisclosureSpider",
 }
 
 

@@ -245,6 +245,48 @@ class FxRate(Record):
     name: str
 
 
+#: What a disclosure is about, from its report name (shared/parsers/dart_events.py holds the rules).
+EventType = Literal[
+    "earnings_preliminary", "earnings_periodic", "capital_raise", "supply_contract", "shareholder_change",
+    "buyback", "inquiry_answer", "halt_warning", "other",
+]
+
+
+class Disclosure(Record):
+    """One filing on DART (공시), keyed by its receipt number (rcpNo: YYYYMMDD + 6 digits).
+
+    ``disclosed_at`` is the minute DART's daily list shows (KST); OpenDART's list.json has dates
+    only, so its rows carry ``None`` there and the loader keeps a known time (coalesce). The
+    report name is kept as sent (JSON) or as the page shows it (HTML whitespace collapsed).
+    ``stock_code`` is None when the corp code does not resolve to a listed stock."""
+
+    stream: ClassVar[str] = "disclosure"
+    primary_key: ClassVar[tuple[str, ...]] = ("receipt_no",)
+
+    receipt_no: Annotated[str, StringConstraints(pattern=r"^\d{14}$")]
+    receipt_date: dt.date
+    disclosed_at: KstDatetime | None = None
+    corp_code: Annotated[str, StringConstraints(pattern=r"^\d{8}$")] | None = None
+    corp_name: str = Field(min_length=1)
+    stock_code: StockCode | None = None
+    market: Market | None = None
+    report_name: str = Field(min_length=1)
+    submitter: str | None = None
+    remark: str | None = None
+    is_correction: bool = False
+    event_type: EventType
+
+    @model_validator(mode="after")
+    def _receipt_date_is_in_the_number(self) -> "Disclosure":
+        if self.receipt_no[:8] != self.receipt_date.strftime("%Y%m%d"):
+            raise ValueError(f"receipt_no {self.receipt_no} does not start with receipt_date {self.receipt_date}")
+        if self.disclosed_at is not None and (self.disclosed_at.second or self.disclosed_at.microsecond):
+            raise ValueError("disclosed_at is a minute (no seconds)")
+        if self.disclosed_at is not None and self.disclosed_at.astimezone(KST).date() != self.receipt_date:
+            raise ValueError(f"disclosed_at is not on receipt_date {self.receipt_date} in Korea")
+        return self
+
+
 class CrawlRun(Record):
     """What one run of one crawler did."""
 
@@ -268,7 +310,7 @@ STREAMS: dict[str, type[Record]] = {
     model.stream: model
     for model in (
         StockListing, Sector, StockSector, StockValuation, DailyPrice, BoardPost, NewsRank,
-        FinancialStatement, FearGreed, FxRate, CrawlRun,
+        FinancialStatement, FearGreed, FxRate, Disclosure, CrawlRun,
     )
 }
 

@@ -39,9 +39,12 @@ class Settings(BaseSettings):
     cnn_web_url: str = "https://edition.cnn.com"
     koreaexim_url: str = "https://oapi.koreaexim.go.kr"
     kind_url: str = "https://kind.krx.co.kr"
+    dart_url: str = "https://dart.fss.or.kr"
+    opendart_url: str = "https://opendart.fss.or.kr"
 
     # Secrets: only ever from the environment.
     koreaexim_authkey: SecretStr | None = None
+    opendart_api_key: SecretStr | None = None
     loader_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")
     analyst_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")
     ml_db_password: SecretStr | None = Field(default=None, description="set by `migrate`")

@@ -12,7 +12,7 @@ from shared.records import STREAMS
 #: Partition counts follow volume: prices and posts are per stock per day, the rest is small.
 PARTITIONS: dict[str, int] = {
     "daily_price": 6, "board_post": 6, "financial_statement": 3, "stock_listing": 3,
-    "stock_valuation": 3, "news_rank": 3,
+    "stock_valuation": 3, "news_rank": 3, "disclosure": 3,
 }
 DEAD_LETTER = "dead_letter"
 #: Crawl bookmarks (last post seen, last day fetched): compacted, so the newest per key survives.

@@ -25,7 +25,7 @@ def test_given_passwords_in_the_environment_when_migrating_twice_then_roles_log_
     try:
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM m_medium")
-            assert cur.fetchone()[0] == 5
+            assert cur.fetchone()[0] == 6  # board, news, financial, fear_greed, fx, disclosure
     finally:  # give the shared stack its own password back
         from shared.stack import _secrets
         from shared.settings import get_settings

@@ -43,7 +43,7 @@ def test_given_a_published_record_when_consumed_then_the_same_envelope_comes_bac
 def test_given_stack_up_when_queried_then_postgres_answers_with_the_migrated_schema(database):
     with psycopg2.connect(database["analyst"]) as conn, conn.cursor() as cur:
         cur.execute("SELECT medium FROM m_medium ORDER BY medium")
-        assert [r[0] for r in cur.fetchall()] == ["board", "fear_greed", "financial", "fx", "news"]
+        assert [r[0] for r in cur.fetchall()] == ["board", "disclosure", "fear_greed", "financial", "fx", "news"]
 
 
 def test_given_roles_when_analyst_writes_or_loader_drops_then_postgres_refuses(database):

@@ -125,14 +125,33 @@ def ap_fixed_positives(scores: np.ndarray, pos_idx: np.ndarray) -> np.ndarray:
     return (np.arange(1, len(pos_idx) + 1)[None, :] / rank).mean(axis=1)
 
 
+def within_strata(groups: np.ndarray | None, n: int, n_perm: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_perm, n) permutations of positions 0..n-1 that move each position only within its group
+    (``groups``: one int per position; None or one group: plain permutations)."""
+    if groups is None or len(np.unique(groups)) < 2:
+        return rng.permuted(np.broadcast_to(np.arange(n), (n_perm, n)), axis=1)
+    idx = np.empty((n_perm, n), dtype=np.int64)
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        idx[:, members] = rng.permuted(np.broadcast_to(members, (n_perm, len(members))), axis=1)
+    return idx
+
+
 def stock_influence(X: np.ndarray, top: np.ndarray, valid: np.ndarray, days: np.ndarray,
                     fit: RollingFit, media: dict[str, tuple[str, ...]], *, n_perm: int = 99,
-                    n_boot: int = 1000, seed: int = 0, stream: int = 0) -> pd.DataFrame:
+                    n_boot: int = 1000, seed: int = 0, stream: int = 0, strata: np.ndarray | None = None,
+                    unconditional: tuple[str, ...] = ()) -> pd.DataFrame:
     """Influence per (period, medium) of stock-level media, one test each: the mean per-day AP of
     top-10 membership under the fitted model minus its mean with the medium family's contribution
     permuted across the day's valid stocks (``n_perm`` permutations per day, drawn from a generator
     seeded by (seed, day, ``stream``, medium): a day's draws do not depend on the other days scored).
-    ``pr_auc_without`` is that permuted mean."""
+    ``pr_auc_without`` is that permuted mean.
+
+    ``strata`` (days x stocks ints, e.g. "filed a disclosure in this window"): a medium not in
+    ``unconditional`` is permuted only among the day's stocks of the same stratum (a conditional
+    permutation), so the part of its contribution that only repeats the stratum stays in the null
+    and is not credited: a board burst that echoes a filing adds nothing beyond the filing. One
+    stratum (or None) is the unconditional test, draw for draw."""
     e = fit.eval_days
     if not len(e):
         return pd.DataFrame()
@@ -150,7 +169,8 @@ def stock_influence(X: np.ndarray, top: np.ndarray, valid: np.ndarray, days: np.
         for d in np.flatnonzero(np.isfinite(full)):
             v = np.flatnonzero(val[d])
             rng = np.random.default_rng([seed, int(ordinal[d]), stream, m])
-            idx = rng.permuted(np.broadcast_to(np.arange(len(v)), (n_perm, len(v))), axis=1)
+            groups = strata[e][d, v] if strata is not None and medium not in unconditional else None
+            idx = within_strata(groups, len(v), n_perm, rng)
             scores = base[d, v][None, :] + contribution[d, v][idx]
             perm_ap[:, d] = ap_fixed_positives(scores, np.flatnonzero(pos[d, v]))
         for (kind, label), where in periods.items():

@@ -44,8 +44,13 @@ _TABLES = {
     "financial_statement": "if_financial_statement",
     "fear_greed": "if_fear_greed",
     "fx_rate": "if_fx_rate",
+    "disclosure": "if_disclosure",
     "crawl_run": "if_crawl_run",
 }
+
+#: Streams fed by several sources that each know part of a row (KIND/Naver listings; DART's daily
+#: list with the minute, OpenDART with stock codes): a null never erases a known value.
+COALESCED = ("stock_listing", "disclosure")
 
 
 #: Source precedence per stream: envelope ``source`` values, richest first. For the same key, a
@@ -71,7 +76,7 @@ def _spec(model: type[Record]) -> TableSpec:
         table=_TABLES[model.stream],
         columns=tuple(model.model_fields),
         key=model.primary_key,
-        coalesce=model.stream == "stock_listing",
+        coalesce=model.stream in COALESCED,
         json_columns=("detail",) if model.stream == "crawl_run" else (),
         precedence=PRECEDENCE.get(model.stream, ()),
         kept_if_null=KEPT_IF_NULL.get(model.stream, ()),

@@ -44,7 +44,8 @@ def build_resource(args: argparse.Namespace):
         from services.replay.world import World
         routes = WorldRoutes(World(args.world), legacy=args.legacy,
                              authkey=os.environ.get("REPLAY_KOREAEXIM_AUTHKEY") or None,
-                             daily_limit=args.fx_daily_limit)
+                             daily_limit=args.fx_daily_limit,
+                             opendart_key=os.environ.get("REPLAY_OPENDART_API_KEY") or None)
         if getattr(args, "clock", None):
             routes.set_clock(args.clock)
         return ReplaySite(routes=routes, faults=faults)

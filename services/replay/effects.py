@@ -5,7 +5,8 @@ A config is JSON or YAML::
     {"movers_per_day": 8, "decoys": 0.5, "unexplained_movers": 0.25,
      "effects": [{"medium": "board", "strength": 1.0, "lag": 1}]}
 
-``medium`` is one of board, news, financial (stock-level media: the planted movers carry the
+``medium`` is one of board, news, financial, disclosure (a DART filing of a material type in the
+lag window, services/replay/filings.py; stock-level media: the planted movers carry the
 signal) or fear_greed, fx (market-wide media: they set how many big movers a day has).
 ``lag`` 0 means activity during the trading day itself, 1 activity on the day before (stamped
 before the 09:00 KST open). An empty ``effects`` list plants nothing: movers are pure noise.
@@ -22,8 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Medium = Literal["board", "news", "financial", "fear_greed", "fx"]
-STOCK_MEDIA = ("board", "news", "financial")
+Medium = Literal["board", "news", "financial", "disclosure", "fear_greed", "fx"]
+STOCK_MEDIA = ("board", "news", "financial", "disclosure")
 MARKET_MEDIA = ("fear_greed", "fx")
 
 
@@ -46,6 +47,9 @@ class EffectsConfig(BaseModel):
     decoys: float = Field(default=0.0, ge=0, le=5)
     unexplained_movers: float = Field(default=0.0, ge=0, le=1)
     effects: list[Effect] = Field(default_factory=lambda: [Effect(medium="board")])
+    #: a medium that only echoes the planted disclosures: "board" bursts after every planted filing
+    #: (mover or decoy) in the same window, and carries nothing the filing does not
+    disclosure_echo: Literal["board"] | None = None
 
     def stock_effects(self) -> list[Effect]:
         return [e for e in self.effects if e.medium in STOCK_MEDIA]

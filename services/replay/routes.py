@@ -5,6 +5,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+from services.replay.render_dart import DartRenderer
 from services.replay.reply import Reply, not_found
 from services.replay.render_feeds import TEAPOT, FeedRenderer, looks_like_browser
 from services.replay.render_naver import NaverRenderer
@@ -17,6 +18,7 @@ MARKET_VALUE = re.compile(r"^/api/stocks/marketValue/([A-Za-z]+)$")
 INDUSTRY = re.compile(r"^/api/stocks/industry(?:/(\d+))?$")
 STOCK = re.compile(r"^/api/stock/([0-9A-Za-z]{6})/(integration|finance/annual|finance/quarter)$")
 GRAPHDATA = re.compile(r"^/index/fearandgreed/graphdata(?:/(\d{4}-\d{2}-\d{2}))?$")
+DART_PATHS = ("/main.do", "/dsac001/search.ax", "/api/list.json", "/api/corpCode.xml")
 LEGACY = re.compile(r"^/item/(sise_day|board|main)\.(?:naver|nhn)$")
 
 
@@ -29,17 +31,19 @@ class WorldRoutes:
     """Answers every source path from one simulated world."""
 
     def __init__(self, world: World, *, legacy: str = "closed", authkey: str | None = None,
-                 daily_limit: int = 1000):
+                 daily_limit: int = 1000, opendart_key: str | None = None):
         self.world = world
         self.naver = NaverRenderer(world)
         self.pages = PageRenderer(world, legacy)
         self.feeds = FeedRenderer(world, authkey, daily_limit)
+        self.dart = DartRenderer(world, opendart_key)
 
     @staticmethod
     def cacheable(path: str, q: dict[str, str]) -> bool:
         """Whether the answer depends on the path and query alone (not on headers, call counts or
         today's date), so the server may keep the whole body per URL until the clock moves."""
-        if path == "/site/program/financial/exchangeJSON" or path.startswith("/index/fearandgreed"):
+        if path == "/site/program/financial/exchangeJSON" or path.startswith("/index/fearandgreed") \
+                or path in DART_PATHS:
             return False
         return not (path == "/rank/interest" and not q.get("date"))
 
@@ -51,8 +55,16 @@ class WorldRoutes:
         return clock
 
     def answer(self, method: str, path: str, q: dict[str, str], headers: dict[str, str]) -> Reply:
+        if path == "/dsac001/search.ax":  # DART's daily list is a form POST (q holds the form)
+            return self.dart.daily_list(q, headers) if method == "POST" else not_found()
         if method not in ("GET", "HEAD"):
             return not_found()
+        if path == "/main.do":
+            return self.dart.main()
+        if path == "/api/list.json":
+            return self.dart.list_json(q)
+        if path == "/api/corpCode.xml":
+            return self.dart.corp_codes(q)
         if m := CHART.match(path):
             return self.naver.chart(m.group(1), m.group(2).upper(), _ymd(q.get("startDateTime", ""), 0),
                                     _ymd(q.get("endDateTime", ""), 99999999))

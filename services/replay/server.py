@@ -61,6 +61,9 @@ class ReplaySite(resource.Resource):
                                              (("Retry-After", "5"),) if code == 429 else ()))
         if fault and fault[0] in ("block", "home"):
             return self._send(request, Reply(200, BLOCK_HTML if fault[0] == "block" else NAVER_HOME_HTML, HTML_UTF8))
+        if method == "POST" and "form-urlencoded" in headers.get("content-type", ""):
+            form = request.content.read().decode("utf-8", "replace")  # a form POST: its fields as the query
+            query = f"{query}&{form}" if query else form
         reply = self._answer(method, path, query, headers)
         if fault and fault[0] == "truncate" and len(reply.body) > 1:
             self._head(request, reply)
@@ -137,8 +140,8 @@ class ReplaySite(resource.Resource):
         request.setResponseCode(reply.status)
         request.setHeader(b"content-type", reply.content_type.encode())
         request.setHeader(b"content-length", str(len(reply.body)).encode())
-        for name, value in reply.headers:
-            request.setHeader(name.encode(), value.encode())
+        for name, value in reply.headers:  # added, not set: a reply may carry several Set-Cookie
+            request.responseHeaders.addRawHeader(name.encode(), value.encode())
 
     def _send(self, request, reply: Reply) -> bytes:
         self._head(request, reply)

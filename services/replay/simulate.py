@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.replay import board, disclosures, macro, market, news, store, truth
+from services.replay import board, disclosures, filings, macro, market, news, store, truth
 from services.replay.effects import EffectsConfig, load_effects
 from services.replay.listing import make_listing
 
@@ -70,8 +70,8 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
         raise ValueError(f"no KRX trading day between {start} and {end}")
     end_session = krx_days[-1]
     us_days = macro.sessions("XNYS", start - dt.timedelta(days=400), end)
-    r_list, r_fg, r_fx, r_halt, r_plan, r_px, r_board, r_news, r_fin = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9))
+    r_list, r_fg, r_fx, r_halt, r_plan, r_px, r_board, r_news, r_fin, r_dart = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10))
 
     listing = make_listing(r_list, stocks, end)
     fg = macro.fear_greed_series(r_fg, us_days)
@@ -83,7 +83,7 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     indexes = {"KOSPI": market.index_series(prices, listing, "KOSPI", 2500.0),
                "KOSDAQ": market.index_series(prices, listing, "KOSDAQ", 800.0)}
 
-    bursts, news_planted, fin_planted = [], defaultdict(list), defaultdict(list)
+    bursts, news_planted, fin_planted, planted_filings = [], defaultdict(list), defaultdict(list), []
     since = dt.datetime.combine(_previous_session(krx_days[0]), board.CLOSE)  # day 0's lag-1 window
     for t, day in enumerate(krx_days):
         prev_day = krx_days[t - 1] if t else since.date()
@@ -101,9 +101,20 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
             elif m["medium"] == "financial":
                 at = disclosures.planted_time(r_fin, day, prev_day, m["lag"])
                 fin_planted[m["index"]].append((at, m))
+            elif m["medium"] == "disclosure":
+                at = disclosures.planted_time(r_dart, day, prev_day, m["lag"])
+                kind = filings.PLANTED_TYPES[int(r_dart.integers(len(filings.PLANTED_TYPES)))]
+                planted_filings.append({"index": m["index"], "day": at.date(), "minute": at.hour * 60 + at.minute,
+                                        "event_type": kind})
+                m.update(disclosed_at=at.strftime("%Y-%m-%dT%H:%M:00") + "+09:00", event_type=kind)
+
         for i in r_board.choice(stocks, size=max(effects.movers_per_day // 2, 1), replace=False):
             w0, w1 = board.burst_window(day, prev_day, 1)
             bursts.append((int(i), w0, w1, int(r_board.poisson(6))))
+    calendar = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    dart = filings.make_filings(r_dart, listing, calendar, planted_filings)
+    if effects.disclosure_echo == "board":
+        bursts += filings.echo_bursts(r_board, dart, listing)
     posts = board.make_posts(r_board, listing, start - dt.timedelta(days=4), end, bursts, posts_per_day)
     ranked = news.make_news(r_news, listing, start - dt.timedelta(days=1), end, news_planted)
     last_close = prices["close"][:, -1]
@@ -145,9 +156,11 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     store.write_keyed(out / "financials.jsonl", sorted(timelines.items()))
     store.write_json(out / "fear_greed.json", fg)
     store.write_json(out / "fx.json", fx)
+    store.write_json(out / "filings.json", dart)
     counts = truth.write_truth(out / "truth", meta, listing, prices, indexes, posts, ranked,
                                statements, fg, fx)
     counts["financial_events"] = disclosures.write_events(out / "truth" / "financial_events.jsonl", timelines,
                                                           since.isoformat(), clock)
+    counts["disclosure"] = filings.write_truth(out / "truth" / "disclosure.jsonl", dart, clock)
     truth.write_effects(out / "truth" / "effects.json", effects, krx_days, driver, plan, listing, prices)
     return counts

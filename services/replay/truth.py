@@ -178,6 +178,10 @@ def write_effects(path: Path, cfg: EffectsConfig, krx_days: list[dt.date], drive
                           "financial": "published_at of the planted event (financial_events.jsonl): lag 0 "
                                        "in 09:00-15:30 KST of the day; lag 1 after the previous session's "
                                        "15:30 close and before 09:00 of the day",
+                          "disclosure": "disclosed_at (minute) and event_type of the planted DART filing "
+                                        "(truth/disclosure.jsonl, planted in filings.json), in the same "
+                                        "windows as financial; disclosure_echo board: a burst from that "
+                                        "minute to the window's end",
                           "medium none": "an unexplained mover: planted move, no media activity",
                           "decoys": "a planted mover's media activity with no planted move"},
            "days": days}

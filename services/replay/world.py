@@ -39,6 +39,8 @@ class World:
         self.fear_greed = read_json(folder / "fear_greed.json")
         self.fx = read_json(folder / "fx.json")
         self.fx_day = {d: i for i, d in enumerate(self.fx["days"])}
+        # DART filings (services/replay/filings.py); worlds written before them have none
+        self.filings = read_json(folder / "filings.json") if (folder / "filings.json").exists() else None
         self.end_session = dt.date.fromisoformat(self.meta["end_session"])
 
     def statement(self, code: str) -> dict | None:

@@ -19,7 +19,7 @@ import orjson
 
 from shared.records import KST
 
-_SECRET_PARAMS = re.compile(r"(?i)\b(authkey|apikey|api_key|token)=[^&]*")
+_SECRET_PARAMS = re.compile(r"(?i)\b(authkey|apikey|api_key|token|crtfc_key)=[^&]*")
 
 
 def mask_secrets(url: str) -> str:

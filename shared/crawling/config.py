@@ -40,6 +40,9 @@ SOURCES: dict[str, Source] = {
                                               "Accept": "application/json, text/plain, */*"}, 1, 1.0),
     "cnn_web": Source("cnn_web_url", {"Referer": "https://www.cnn.com/"}, 1, 1.0),
     "koreaexim": Source("koreaexim_url", {}, 1, 0.5),
+    # DART's portal: under 100 requests a minute (CONTRACTS-media.md §2), so one at a time, 1 s apart
+    "dart": Source("dart_url", {"Referer": "https://dart.fss.or.kr/dsac001/mainY.do"}, 1, 1.0),
+    "opendart": Source("opendart_url", {}, 1, 0.5),
 }
 
 

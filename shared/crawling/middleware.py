@@ -114,7 +114,9 @@ class ArchiveMiddleware:
         headers = {k.decode("latin-1").lower(): b",".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
         try:
-            self.archive.write(service=service, url=response.url, status=response.status,
+            # a form POST names its form in the archived URL (one URL, many pages): meta archive_url
+            self.archive.write(service=service, url=request.meta.get("archive_url") or response.url,
+                               status=response.status,
                                headers=headers, body=response.body, parser=request.meta.get("parser"))
             self.stats.inc_value("insertcoin/archived")
         except OSError as err:

@@ -124,7 +124,8 @@ class KafkaPipeline:
             pages=stats.get_value("insertcoin/pages", 0), records=self.records,
             errors=stats.get_value("insertcoin/errors", 0),
             detail={"plan": spider.plan.detail(), "message": message,
-                    **{name: stats.get_value(key, 0) for key, name in _DETAIL_STATS.items()}},
+                    **{name: stats.get_value(key, 0) for key, name in _DETAIL_STATS.items()},
+                    **spider.run_detail()},
         )
         try:
             self.sender.send(run)

@@ -79,6 +79,10 @@ class SourceSpider(scrapy.Spider):
     def before_close(self) -> None:
         """Called by the pipeline before the run's status is decided (e.g. to save a snapshot)."""
 
+    def run_detail(self) -> dict:
+        """Counts of this service for its ``crawl_run`` detail (e.g. rows left unresolved)."""
+        return {}
+
     # -- helpers ------------------------------------------------------------------------------
     def url(self, source: str, path: str, **query) -> str:
         """``path`` on the source's base URL with ``query`` (in order, values as given)."""

@@ -16,7 +16,7 @@ from shared.parsers.base import (
     PARSERS, Blocked, ConfigurationError, ParseError, Parser, QuotaExceeded, Response, charset_of, decode,
 )
 from shared.parsers import cnn, kind, koreaexim, nate, naver_api, naver_legacy, naver_stock  # noqa: F401 (registers)
-from shared.parsers import naver_reactions  # noqa: F401 (registers)
+from shared.parsers import dart, naver_reactions  # noqa: F401 (registers)
 from shared.parsers.naver_api import discussion_next_offset, industry_group_sizes, market_value_last_page
 from shared.parsers.naver_legacy import last_page
 

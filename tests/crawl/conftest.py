@@ -22,10 +22,11 @@ from tests.conftest import subprocess_env
 from tests.replay.conftest import Served
 
 AUTHKEY = "crawl-test-key"
+OPENDART_KEY = "crawl-test-opendart-key"
 #: The world: 40 securities (the simulator's smallest that has KOSPI and KOSDAQ companies).
 FIRST, LAST = dt.date(2026, 9, 22), dt.date(2026, 9, 30)
 BASE_VARS = ("NAVER_STOCK_API_URL", "NAVER_STOCK_URL", "NAVER_MSTOCK_URL", "NAVER_FINANCE_URL", "NATE_NEWS_URL",
-             "CNN_DATAVIZ_URL", "CNN_WEB_URL", "KOREAEXIM_URL", "KIND_URL")
+             "CNN_DATAVIZ_URL", "CNN_WEB_URL", "KOREAEXIM_URL", "KIND_URL", "DART_URL", "OPENDART_URL")
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +39,8 @@ def crawl_world(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def replay(crawl_world):
-    served = Served(["--world", str(crawl_world)], env={"REPLAY_KOREAEXIM_AUTHKEY": AUTHKEY})
+    served = Served(["--world", str(crawl_world)], env={"REPLAY_KOREAEXIM_AUTHKEY": AUTHKEY,
+                                                        "REPLAY_OPENDART_API_KEY": OPENDART_KEY})
     yield served
     served.stop()
 
@@ -59,7 +61,7 @@ class Finished:
 def crawl_env(settings: Settings, base: str, archive: Path, **extra: str) -> dict[str, str]:
     env = subprocess_env(settings, **{name: base for name in BASE_VARS})
     env.pop("KOREAEXIM_AUTHKEY", None)
-    env.update(KOREAEXIM_AUTHKEY=AUTHKEY, ARCHIVE_DIR=str(archive), CRAWL_POLITE="0", CRAWL_BACKOFF_BASE="0.01",
+    env.update(KOREAEXIM_AUTHKEY=AUTHKEY, OPENDART_API_KEY=OPENDART_KEY, ARCHIVE_DIR=str(archive), CRAWL_POLITE="0", CRAWL_BACKOFF_BASE="0.01",
                CRAWL_BACKOFF_MAX="0.2", CRAWL_BLOCK_BACKOFF="0.01", CRAWL_TIMEOUT="20", LOG_LEVEL="WARNING")
     env.update(extra)
     return env
