@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The compose demo in one command: `bash infra/compose-demo.sh`. Makes .env from .env.example
-# when there is none (random passwords and a made-up Eximbank key, mode 600), builds the images,
+# when there is none (random passwords, made-up Eximbank and OpenDART keys and an API key, mode 600), builds the images,
 # starts the `demo` profile layered over .env (`--env-file .env --env-file .env.demo`), waits for
 # the `demo` service to crawl, load and score the simulated market, then prints what landed.
 # Exits with the demo service's exit code. Knobs: ENV_FILE (default .env), the DEMO_* variables of
@@ -18,7 +18,9 @@ if [ ! -f "$env_file" ]; then
        -e "s/^LOADER_DB_PASSWORD=.*/LOADER_DB_PASSWORD=$(secret)/" \
        -e "s/^ANALYST_DB_PASSWORD=.*/ANALYST_DB_PASSWORD=$(secret)/" \
        -e "s/^ML_DB_PASSWORD=.*/ML_DB_PASSWORD=$(secret)/" \
-       -e "s/^KOREAEXIM_AUTHKEY=.*/KOREAEXIM_AUTHKEY=$(secret)/" .env.example > "$env_file")
+       -e "s/^KOREAEXIM_AUTHKEY=.*/KOREAEXIM_AUTHKEY=$(secret)/" \
+       -e "s/^OPENDART_API_KEY=.*/OPENDART_API_KEY=$(secret)/" \
+       -e "s/^API_KEYS=.*/API_KEYS=$(secret)/" .env.example > "$env_file")
 fi
 
 dc() { docker compose --env-file "$env_file" --env-file .env.demo --profile demo "$@"; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job end to end, offline: a simulated market served at the sources' real URLs, crawled
-# by all seven crawlers -> Kafka -> loader -> PostgreSQL -> ML scores -> an HTML report.
+# by all eight crawlers -> Kafka -> loader -> PostgreSQL -> ML scores -> an HTML report.
 # Run it through `make demo` (which makes the virtualenv first).
 # Knobs: DEMO_STOCKS, DEMO_FROM, DEMO_TO, DEMO_SEED, DEMO_PORT, DEMO_EFFECTS, DEMO_OUT.
 #
@@ -83,6 +83,8 @@ run "simulated market" simulate
 # A key for the replay site's Eximbank endpoint, made up for this run only (never stored).
 KOREAEXIM_AUTHKEY=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(16))')
 export KOREAEXIM_AUTHKEY REPLAY_KOREAEXIM_AUTHKEY="$KOREAEXIM_AUTHKEY"
+OPENDART_API_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(20))')  # likewise, OpenDART's
+export OPENDART_API_KEY REPLAY_OPENDART_API_KEY="$OPENDART_API_KEY"
 "$IC" replay serve --world "$HOME_DIR/world" --host 127.0.0.1 --port "$PORT" > "$LOGS/replay.log" 2>&1 &
 REPLAY_PID=$!
 trap 'kill $REPLAY_PID 2>/dev/null || true' EXIT
@@ -99,7 +101,8 @@ replay_up() {
 run "replay site :$PORT" replay_up
 SITE="http://127.0.0.1:$PORT"
 export NAVER_STOCK_API_URL=$SITE NAVER_STOCK_URL=$SITE NAVER_MSTOCK_URL=$SITE NAVER_FINANCE_URL=$SITE \
-       NATE_NEWS_URL=$SITE CNN_DATAVIZ_URL=$SITE CNN_WEB_URL=$SITE KOREAEXIM_URL=$SITE KIND_URL=$SITE
+       NATE_NEWS_URL=$SITE CNN_DATAVIZ_URL=$SITE CNN_WEB_URL=$SITE KOREAEXIM_URL=$SITE KIND_URL=$SITE \
+       DART_URL=$SITE OPENDART_URL=$SITE
 export ARCHIVE_DIR="$(realpath -m "$HOME_DIR")/archive"  # absolute (DEMO_OUT may be either)
 export CRAWL_POLITE=0  # our own replay site on loopback: no need to pace requests
 
@@ -111,6 +114,7 @@ run "crawl financialreport" "$IC" crawl financialreport
 run "crawl news" "$IC" crawl news --from "$(before 1)" --to "$TO"
 run "crawl fear-greed" "$IC" crawl fear-greed --from "$FROM" --to "$TO"
 run "crawl fx" "$IC" crawl fx --from "$FROM" --to "$TO"
+run "crawl disclosure" "$IC" crawl disclosure --from "$(before 1)" --to "$TO"  # filings after the close lead the next open
 run "load" "$IC" load --until-idle
 run "score" env DATABASE_URL="$ML_DATABASE_URL" "$IC" score --from "$FROM" --to "$TO"
 run "report" env DATABASE_URL="$ML_DATABASE_URL" "$IC" report --from "$FROM" --to "$TO" --out "$HOME_DIR/report"
@@ -132,15 +136,19 @@ psql "$ANALYST_DATABASE_URL" -qAtF ' ' -c "
     SELECT 'if_financial_statement', count(*) FROM if_financial_statement UNION ALL
     SELECT 'if_fear_greed', count(*) FROM if_fear_greed UNION ALL
     SELECT 'if_fx_rate', count(*) FROM if_fx_rate UNION ALL
+    SELECT 'if_disclosure', count(*) FROM if_disclosure UNION ALL
     SELECT 'if_dead_letter', count(*) FROM if_dead_letter UNION ALL
     SELECT 'if_top_mover', count(*) FROM if_top_mover) counts" | sed 's/^/  table /'
 echo
 echo "answer: which medium explains (same day) or predicts (before the open) the day's top movers"
+echo "  (a medium passes when its Holm-adjusted p over every medium x clock of the year is < 0.05)"
 answer=$(psql "$ANALYST_DATABASE_URL" -qAtF ' ' -c "
-  SELECT rpad(year::text, 5), rpad(clock, 12), rpad(scope, 6), rank, rpad(medium, 10),
-         'influence ' || round(influence::numeric, 3), 'p ' || CASE WHEN p_value < 0.001 THEN '<0.001'
-                                                                ELSE round(p_value::numeric, 3)::text END
-  FROM v_influence_yearly ORDER BY year, clock, scope, rank")
+  SELECT rpad(year::text, 5), rpad(clock, 12), rpad(scope, 6), rpad(medium, 10),
+         'influence ' || lpad(round(influence::numeric, 3)::text, 6),
+         'p ' || CASE WHEN p_value < 0.001 THEN '<0.001' ELSE round(p_value::numeric, 3)::text END,
+         'Holm p ' || CASE WHEN p_adjusted < 0.001 THEN '<0.001' ELSE round(p_adjusted::numeric, 3)::text END,
+         CASE WHEN significant THEN 'PASSED, rank ' || rank ELSE 'not passed' END
+  FROM v_influence_yearly ORDER BY year, clock, scope, significant DESC, rank, p_adjusted")
 if [ -n "$answer" ]; then
   sed 's/^/  /' <<< "$answer"
 else

@@ -19,7 +19,7 @@ from shared.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-CRAWLERS = ["stockcode", "stockreport", "stockdebate", "financialreport", "news", "fear-greed", "fx"]
+CRAWLERS = ["stockcode", "stockreport", "stockdebate", "financialreport", "news", "fear-greed", "fx", "disclosure"]
 OURS = {name: svc for name, svc in SERVICES.items() if svc.get("image", "").startswith("insertcoin")
         and svc.get("command")}
 SOURCE_URLS = [name.upper() for name in Settings.model_fields if name.endswith("_url")
@@ -49,13 +49,13 @@ def test_given_the_compose_file_when_validated_then_it_follows_the_compose_speci
 
 
 def test_given_the_fleet_when_composed_then_every_service_of_the_design_is_there():
-    expected = {"kafka", "postgres", "loader", "ml-worker", "replay", "metabase", *CRAWLERS}
+    expected = {"kafka", "postgres", "loader", "ml-worker", "replay", "metabase", "api", "watchlist", *CRAWLERS}
     assert expected <= set(SERVICES)
     assert SERVICES["replay"]["profiles"] == ["demo"] and SERVICES["metabase"]["profiles"] == ["bi"]
     assert _interpolate(SERVICES["kafka"]["image"]).startswith("apache/kafka:")
     assert _interpolate(SERVICES["postgres"]["image"]).startswith("postgres:16")
     assert SERVICES["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    for name in ("kafka", "postgres", "replay", "metabase"):
+    for name in ("kafka", "postgres", "replay", "metabase", "api"):
         assert "healthcheck" in SERVICES[name], name
 
 

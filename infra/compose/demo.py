@@ -1,5 +1,5 @@
 """The compose demo's one-shot ``demo`` service (docker-compose.yml, profile ``demo``): crawl the
-replay site's whole simulated range with the seven crawlers, wait until the loader has written
+replay site's whole simulated range with the eight crawlers, wait until the loader has written
 every record they published, then score. It exits 0 only when every step succeeded, and says
 which step failed otherwise. Knobs (environment): DEMO_FROM, DEMO_TO (the world's range),
 DEMO_SCORE_ARGS (extra ``insertcoin score`` arguments), DEMO_LOAD_TIMEOUT (seconds, default 900)."""
@@ -31,7 +31,7 @@ def insertcoin(*args: str) -> subprocess.Popen:
 
 
 def crawl_all(first: dt.date, last: dt.date) -> list[str]:
-    """stockcode first (the listing the per-stock crawls read), then the six others side by side;
+    """stockcode first (the listing the per-stock crawls read), then the seven others side by side;
     the services that failed."""
     if insertcoin("crawl", "stockcode").wait() != 0:
         return ["stockcode"]
@@ -42,7 +42,8 @@ def crawl_all(first: dt.date, last: dt.date) -> list[str]:
             "financialreport": (),
             "news": ("--from", before(1), *span),
             "fear-greed": ("--from", first.isoformat(), *span),
-            "fx": ("--from", first.isoformat(), *span)}
+            "fx": ("--from", first.isoformat(), *span),
+            "disclosure": ("--from", before(1), *span)}  # filings after the close lead the next open
     procs = {name: insertcoin("crawl", name, *args) for name, args in jobs.items()}
     return [name for name, proc in procs.items() if proc.wait() != 0]
 

@@ -10,7 +10,7 @@ from tests.aws.cfn import ROOT, load_template
 
 ECS_ROLLING = {"loader": "LoaderTaskDefinition", "ml-worker": "MlWorkerTaskDefinition", "api": "ApiTaskDefinition"}
 CONTAINERS = ("stockcode", "stockreport", "stockdebate", "financialreport", "news", "fear-greed",
-              "fx", "loader", "ml-worker", "metabase")
+              "fx", "loader", "ml-worker", "metabase", "api", "watchlist")
 
 
 def _buildspec() -> dict:

@@ -18,13 +18,13 @@ from tests.compose.conftest import ROOT, WORLD
 
 pytestmark = [pytest.mark.integration, pytest.mark.compose]
 
-CRAWLERS = ["stockcode", "stockreport", "stockdebate", "financialreport", "news", "fear-greed", "fx"]
+CRAWLERS = ["stockcode", "stockreport", "stockdebate", "financialreport", "news", "fear-greed", "fx", "disclosure"]
 LONG_RUNNING = ["kafka", "postgres", "replay", "loader", "ml-worker", *CRAWLERS]
 HEALTHCHECKED = ["kafka", "postgres", "replay"]
 ONE_SHOTS = ["migrate", "topics", "replay-world", "demo"]
 #: Streams the replay world writes a truth for (services/replay/truth.py), each with its table.
 TRUTH_STREAMS = ["stock_listing", "sector", "stock_sector", "stock_valuation", "daily_price", "board_post",
-                 "news_rank", "financial_statement", "fear_greed", "fx_rate"]
+                 "news_rank", "financial_statement", "fear_greed", "fx_rate", "disclosure"]
 
 
 @pytest.fixture(scope="module")
