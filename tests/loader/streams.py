@@ -29,10 +29,10 @@ def envelope_bytes(record, run_id: str = "test-run", extracted_at: dt.datetime =
     return envelope.key.encode(), envelope.model_dump_json().encode()
 
 
-def produce(settings, messages, stream: str = "daily_price") -> None:
+def produce(settings, messages, stream: str = "daily_price", **config) -> None:
     """Send (key, value) pairs to a stream's topic and wait for every acknowledgement."""
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
-                             linger_ms=20, batch_size=512 * 1024)
+    producer = KafkaProducer(**{"bootstrap_servers": settings.kafka_bootstrap_servers, "acks": "all",
+                                "linger_ms": 20, "batch_size": 512 * 1024, **config})
     topic = topic_for(stream, settings.kafka_topic_prefix)
     for key, value in messages:
         producer.send(topic, key=key, value=value)
