@@ -25,7 +25,7 @@ class _Reader:
     """How to read one stream's validated envelopes (dicts, or model instances where the stream
     keeps its models; see ``envelopes``)."""
 
-    validator: Any
+    validator: Any      # its validate_json is called with strict=True (see ``_check_stream``)
     header: Callable    # -> (stream, schema_version, key, source, run_id, extracted_at, record)
     values: Callable    # record -> its column values in table order, in one C call
     key: Callable       # record -> its natural key
@@ -98,7 +98,7 @@ def check(stream: str, key_text: str | None, payload: bytes) -> tuple | str:
     model = STREAMS[stream]
     reader = _READERS[stream]
     try:
-        envelope = reader.validator.validate_json(payload)
+        envelope = reader.validator.validate_json(payload, strict=True)
     except ValidationError as exc:
         # Say the most useful thing: not JSON, wrong schema version, or which fields are wrong.
         try:
@@ -220,7 +220,9 @@ def _check_stream(stream: str, indices, keys, values, refused: list[tuple[int, s
     for i in indices:
         key, payload = keys[i], values[i] or b""
         try:
-            name, schema_version, envelope_key, source, run_id, extracted_at, record = header(validate(payload))
+            # Strict: a JSON value of the wrong type is refused, never converted (``true`` is not a
+            # volume of 1, nor "12" one of 12); dates and timestamps come as ISO 8601 strings.
+            name, schema_version, envelope_key, source, run_id, extracted_at, record = header(validate(payload, strict=True))
         except ValidationError:
             name = None
         if name == stream and schema_version == version:
