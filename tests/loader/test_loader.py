@@ -16,7 +16,7 @@ from services.loader.consumer import Loader
 from services.loader.dead_letter import TOPIC_PAYLOAD_MAX
 from shared.records import BoardPost, StockListing
 from shared.topics import topic_for
-from tests.loader.streams import daily_price, envelope_bytes, produce
+from tests.loader.streams import allow_large_messages, daily_price, envelope_bytes, produce
 
 pytestmark = pytest.mark.integration
 
@@ -185,7 +185,7 @@ def test_given_nul_in_a_key_field_and_in_the_message_key_when_loaded_then_both_a
 def test_given_a_dead_letter_larger_than_the_topic_takes_when_loaded_then_its_copy_is_cut_with_its_hash_and_the_row_says_so(settings):
     big = b'{"stream": "daily_price", "note": "' + b"x" * 5_000_000 + b'"'  # 5 MB, not JSON
     small = b"{broken"
-    _allow_large_messages(settings, "daily_price")  # the input topic takes it; the dead letter's does not
+    allow_large_messages(settings, "daily_price")  # the input topic takes it; the dead letter's does not
     produce(settings, [(b"big", big), (b"small", small)], max_request_size=6_000_000)
     stats = _load(settings)
     assert stats.dead == 2
@@ -200,17 +200,6 @@ def test_given_a_dead_letter_larger_than_the_topic_takes_when_loaded_then_its_co
     assert headers["payload_sha256"] == hashlib.sha256(big).hexdigest().encode()
     assert headers["payload_bytes"] == str(len(big)).encode()
     assert letters[b"small"].value == small and "truncated" not in dict(letters[b"small"].headers)
-
-
-def _allow_large_messages(settings, stream: str) -> None:
-    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
-
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    try:
-        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic_for(stream, settings.kafka_topic_prefix),
-                                            configs={"max.message.bytes": "8000000"})])
-    finally:
-        admin.close()
 
 
 def _dead_letter_topic(settings) -> list:
