@@ -7,6 +7,7 @@ Exit codes: 0 succeeded, 1 failed, 2 configuration error, 3 partial (some pages 
 from __future__ import annotations
 
 import argparse
+import re
 import datetime as dt
 import importlib
 
@@ -37,10 +38,17 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+_CODE = re.compile(r"[0-9A-Z]{1,12}")
+
+
 def _codes(text: str) -> tuple[str, ...]:
     codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
     if not codes:
         raise argparse.ArgumentTypeError("--codes needs at least one code")
+    bad = [c for c in codes if not _CODE.fullmatch(c)]
+    if bad:  # a code goes into URLs and queries: only what a code can be gets that far
+        raise argparse.ArgumentTypeError(f"{bad[0][:40]!r} is not a stock or index code "
+                                         "(1-12 digits and capital letters, e.g. 005930)")
     return codes
 
 
