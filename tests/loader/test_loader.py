@@ -182,6 +182,19 @@ def test_given_nul_in_a_key_field_and_in_the_message_key_when_loaded_then_both_a
     assert again.messages == 0
 
 
+def test_given_a_key_sent_on_both_sides_of_a_refused_record_when_the_batch_is_halved_then_the_last_version_wins(settings):
+    # One batch: v1 of a post, the culprit, v2 of the same post (one key, one partition: v1 comes
+    # first). Halving writes the halves in order, so v2, the later message, is what stays.
+    first, second = _post(1, views=1), _post(1, views=2)
+    culprit = _post(2, title="\x00")
+    messages = [envelope_bytes(p) for p in (_post(i) for i in range(3, 20))]
+    messages += [envelope_bytes(first), envelope_bytes(culprit), envelope_bytes(second)]
+    produce(settings, messages, stream="board_post")
+    stats = _load(settings, batch_size=1000)
+    assert stats.dead == 1
+    assert _rows(settings, f"SELECT views FROM if_board_post WHERE post_id = '{first.post_id}'") == [(2,)]
+
+
 def test_given_a_dead_letter_larger_than_the_topic_takes_when_loaded_then_its_copy_is_cut_with_its_hash_and_the_row_says_so(settings):
     big = b'{"stream": "daily_price", "note": "' + b"x" * 5_000_000 + b'"'  # 5 MB, not JSON
     small = b"{broken"

@@ -196,18 +196,18 @@ def test_given_loader_kills_broker_and_postgres_restarts_when_a_mixed_stream_is_
     events: list[dict] = []
     exits: list[str] = []  # loaders that stopped on their own (a database or broker failure may do that)
     try:
-        loader = loaders.start(settings, batch_size=5000, log=log)
+        loader, started_at = loaders.start(settings, batch_size=5000, log=log), time.monotonic()
         producer.start()
         gap = seconds / (len(plan) + 1)
         for fault in plan:
             time.sleep(rng.uniform(0.5, 1.5) * gap)
             if loader.poll() is not None:
                 exits.append(f"exit {loader.returncode}")
-                loader = loaders.start(settings, batch_size=5000, log=log)
+                loader, started_at = loaders.start(settings, batch_size=5000, log=log), time.monotonic()
             at = time.monotonic()
             if fault == "kill":
                 kill(loader)
-                loader = loaders.start(settings, batch_size=5000, log=log)
+                loader, started_at = loaders.start(settings, batch_size=5000, log=log), time.monotonic()
                 took = 0.0
             elif fault == "broker":
                 took = restart_broker(settings)
@@ -224,10 +224,13 @@ def test_given_loader_kills_broker_and_postgres_restarts_when_a_mixed_stream_is_
         while not _settled(tally) and time.monotonic() < deadline:
             if loader.poll() is not None:
                 exits.append(f"exit {loader.returncode}")
-                loader = loaders.start(settings, batch_size=5000, log=log)
+                loader, started_at = loaders.start(settings, batch_size=5000, log=log), time.monotonic()
             time.sleep(0.5)
             tally = count(settings, produced)
         drained = time.monotonic()
+        # A loader started a moment ago may not have its SIGTERM handler yet (it is still
+        # importing): give it a few seconds, then it must stop cleanly.
+        time.sleep(max(0.0, started_at + 8 - time.monotonic()))
         loader.terminate()
         loader.wait(timeout=60)
         figures.update(records_produced=produced.acknowledged, records_sent=produced.sent,
