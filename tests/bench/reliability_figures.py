@@ -20,7 +20,8 @@ def main() -> None:
     for name, run in runs.items():
         if "tables" in run:
             faults = [f["fault"] for f in run["faults"]]
-            print(f"## exactly once ({run['profile']}): {run['records_produced']:,} records acknowledged, "
+            print(f"## exactly once, {run.get('scenario', 'mixed')} ({run['profile']}): "
+                  f"{run['records_produced']:,} records acknowledged, "
                   f"{faults.count('kill')} loader kill -9s, {faults.count('broker')} broker restarts, "
                   f"{sum(f.startswith('postgres') for f in faults)} PostgreSQL restarts "
                   f"({', '.join(f['fault'] for f in run['faults'] if f['fault'] != 'kill')}); "
