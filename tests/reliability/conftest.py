@@ -18,6 +18,7 @@ import pytest
 
 from shared import stack
 from tests.conftest import _with_db
+from tests.crawl.conftest import crawl_world, replay  # noqa: F401 - the crawl tests' world and server, once
 
 ROOT = Path(__file__).parents[2]
 

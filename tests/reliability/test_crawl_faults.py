@@ -13,8 +13,7 @@ from collections import Counter
 import pytest
 
 from shared.broker import delete_topics, ensure_topics
-from tests.crawl.conftest import FIRST, LAST, crawl, crawl_env, crawl_world, read_stream, replay, serve_with_faults  # noqa: F401
-from tests.crawl.conftest import truth
+from tests.crawl.conftest import FIRST, LAST, crawl, crawl_env, read_stream, serve_with_faults, truth
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

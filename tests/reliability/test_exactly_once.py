@@ -77,7 +77,8 @@ def _record(j: int, per_version: int) -> tuple[object, str, tuple]:
 
 def _produce(settings, total: int, seconds: float, produced: Produced, stop: threading.Event) -> None:
     """``total`` records at a steady rate over ``seconds``, each remembered once acknowledged."""
-    producer = make_producer(settings, linger_ms=5)
+    # (a broker away for up to 50 s, three times: records wait in the buffer rather than expire)
+    producer = make_producer(settings, linger_ms=5, delivery_timeout_ms=900_000, max_block_ms=900_000)
     per_version = total // VERSIONS
     started = time.monotonic()
     futures = []

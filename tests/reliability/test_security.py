@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import psycopg2
 import pytest
 
-from tests.crawl.conftest import AUTHKEY, FIRST, LAST, crawl, crawl_env, crawl_world, replay  # noqa: F401
+from tests.crawl.conftest import AUTHKEY, FIRST, LAST, crawl, crawl_env
 from tests.loader.streams import daily_price, envelope_bytes, produce
 
 pytestmark = pytest.mark.integration
