@@ -200,6 +200,11 @@ def refused_by_the_data(exc: psycopg2.Error) -> bool:
     return bool(code) and code[:2] in _DATA_CLASSES
 
 
+def _refusal_reason(exc: psycopg2.Error) -> str:
+    message = str(exc).strip()
+    return f"database refused the record: {message.splitlines()[0] if message else type(exc).__name__}"
+
+
 @dataclass
 class WriteResult:
     written: int = 0     # rows inserted or changed
@@ -242,14 +247,19 @@ class BatchWriter:
                 if not refused_by_the_data(exc):
                     raise
                 cur.execute("ROLLBACK TO SAVEPOINT batch")
-            return self._isolate(cur, spec, text.split(b"\n")[:-1])
+                refusal = exc
+            return self._isolate(cur, spec, text.split(b"\n")[:-1], refusal)
 
-    def _isolate(self, cur, spec: TableSpec, lines: list[bytes]) -> WriteResult:
-        """The slow path, only after a refusal: halve the batch until each refused row stands alone
-        (about 2 log2(n) writes a culprit, instead of n). Halves go in order, so the last record
-        of a key still wins."""
+    def _isolate(self, cur, spec: TableSpec, lines: list[bytes], refusal: psycopg2.Error) -> WriteResult:
+        """The slow path, only after ``refusal`` of the whole batch: halve it until each refused row
+        stands alone (about 2 log2(n) writes a culprit, instead of n). Halves go in order, so the
+        last record of a key still wins."""
         result = WriteResult()
-        pending = [(0, len(lines))]
+        if len(lines) == 1:
+            result.refused.append((0, _refusal_reason(refusal)))
+            return result
+        middle = len(lines) // 2
+        pending = [(middle, len(lines)), (0, middle)]
         while pending:
             start, end = pending.pop()
             cur.execute("SAVEPOINT part")
@@ -263,9 +273,9 @@ class BatchWriter:
                 if not refused_by_the_data(exc):
                     raise
                 cur.execute("ROLLBACK TO SAVEPOINT part")
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                reason = _refusal_reason(exc)
             if end - start == 1:
-                result.refused.append((start, f"database refused the record: {reason}"))
+                result.refused.append((start, reason))
             else:
                 middle = (start + end) // 2
                 pending += [(middle, end), (start, middle)]  # the first half is written first
