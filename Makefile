@@ -8,7 +8,8 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .PHONY: help venv stack-up stack-down stack-status test test-fast demo bench bench-loader bench-stack \
-        bench-parsers bench-replay bench-crawlers bench-api validate-ml validate-ml-simulator compose-check clean
+        bench-parsers bench-replay bench-crawlers bench-api bench-reliability validate-ml validate-ml-simulator \
+        compose-check clean
 
 help:
 	@echo "make demo        simulate a market, serve it, crawl it, load, score, report (end to end)"
@@ -51,6 +52,12 @@ bench-stack: venv
 bench-loader: venv
 	$(BIN)/insertcoin stack up
 	$(PY) tests/bench/bench_loader.py --records 1000000 --executemany 50000 --rounds 5
+
+# The reliability suite at the counts of docs/RELIABILITY.md (`make test` runs its fast profile).
+bench-reliability: venv
+	$(BIN)/insertcoin stack up
+	RELIABILITY_PROFILE=full $(PY) -m pytest -q -p no:cacheprovider tests/reliability
+	$(PY) tests/bench/reliability_figures.py
 
 bench-parsers: venv
 	$(PY) tests/bench/bench_parsers.py

@@ -9,6 +9,21 @@ Every model declares
 - ``schema_version``: bumped on any incompatible change;
 - ``primary_key``: the natural key; ``record.key()`` joins it into the Kafka message key so that
   one entity always lands on one partition.
+
+Numbers: what the contract accepts, its table holds exactly (nothing is rounded on the way in).
+- Float fields are IEEE-754 doubles, as JSON numbers are read. They go into unconstrained
+  ``numeric`` columns (migration 0005 lifted ``if_stock_daily_price``'s ``numeric(18, 4)`` and
+  ``numeric(7, 4)``), written as the double's shortest decimal: ``1234.56789`` and ``0.00001``
+  are stored as sent, and so is every number of up to 15 significant digits and every number a
+  producer writes from a double. Not finite (``Infinity``, ``NaN``, ``1e400``) is refused.
+  A JSON number is a double (RFC 8259 section 6, RFC 7493): one written with more significant
+  digits than a double carries (``0.10000000000000000001``, ``9007199254740993``) means the
+  nearest double, as in every JSON reader, and is stored as that double. Checking each number's
+  text for it doubled the decoders' cost (measured on the loader bench's data), so the contract
+  says it instead; our producers write doubles' shortest forms, which never meet this.
+- Integer fields declare their column's range (``Count``: integer, ``SmallCount``: smallint,
+  ``BigCount``: bigint): a value beyond it is refused by the contract, with the field named,
+  instead of by the database.
 """
 from __future__ import annotations
 
@@ -37,7 +52,14 @@ Metric = Literal[
 #: Units a financial figure can carry: 100M KRW (억원), KRW, percent, times (배).
 Unit = Literal["KRW_100M", "KRW", "PCT", "X"]
 RunStatus = Literal["succeeded", "failed", "blocked", "partial", "interrupted"]
-NonNegInt = Annotated[int, Field(ge=0)]
+INT16_MAX, INT32_MAX, INT64_MAX = 2**15 - 1, 2**31 - 1, 2**63 - 1
+#: A count stored in an ``integer`` column.
+Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
+#: A count stored in a ``smallint`` column.
+SmallCount = Annotated[int, Field(ge=0, le=INT16_MAX)]
+#: A count stored in a ``bigint`` column.
+BigCount = Annotated[int, Field(ge=0, le=INT64_MAX)]
+NonNegInt = Count
 
 
 def _in_kst(value: dt.datetime) -> dt.datetime:
@@ -55,9 +77,9 @@ ZONE_ONLY = frozenset({_in_kst, _in_utc})
 
 
 class Record(BaseModel):
-    """Base of every stream's record: frozen, strict about unknown fields."""
+    """Base of every stream's record: frozen, strict about unknown fields, finite numbers only."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     stream: ClassVar[str]
     schema_version: ClassVar[int] = 1
@@ -83,7 +105,7 @@ class StockListing(Record):
     security_type: str | None = Field(default=None, pattern=r"^[a-z_]+$")
     listed_date: dt.date | None = None
     fiscal_month: int | None = Field(default=None, ge=1, le=12)
-    market_cap: int | None = Field(default=None, ge=0, description="KRW")
+    market_cap: BigCount | None = Field(default=None, description="KRW")
 
 
 class Sector(Record):
@@ -140,7 +162,7 @@ class DailyPrice(Record):
     high: float | None = Field(default=None, gt=0)
     low: float | None = Field(default=None, gt=0)
     close: float = Field(gt=0)
-    volume: NonNegInt
+    volume: BigCount
     halted: bool = False
     change: float | None = None
     foreign_ratio: float | None = Field(default=None, ge=0, le=100)
@@ -174,12 +196,12 @@ class BoardPost(Record):
     title: str
     body: str | None = None
     author: str
-    views: NonNegInt | None = None
-    likes: NonNegInt | None = None
-    dislikes: NonNegInt | None = None
-    comment_count: NonNegInt | None = None
+    views: Count | None = None
+    likes: Count | None = None
+    dislikes: Count | None = None
+    comment_count: Count | None = None
     hidden: bool = False
-    reply_depth: NonNegInt = 0
+    reply_depth: SmallCount = 0
 
 
 class NewsRank(Record):
@@ -298,10 +320,10 @@ class CrawlRun(Record):
     started_at: UtcDatetime
     finished_at: UtcDatetime | None = None
     status: RunStatus
-    requests: NonNegInt = 0
-    pages: NonNegInt = 0
-    records: NonNegInt = 0
-    errors: NonNegInt = 0
+    requests: Count = 0
+    pages: Count = 0
+    records: Count = 0
+    errors: Count = 0
     detail: dict[str, Any] = Field(default_factory=dict)
 
 

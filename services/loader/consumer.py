@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg2
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
+from services.loader import dead_letter
 from services.loader.decode import Decoded, decode_batch, start_decoder
 from services.loader.pool import DecoderPool
 from services.loader.retrying import TRANSIENT as _TRANSIENT_DB, db_retry
@@ -324,9 +325,9 @@ class Loader:
         self.stats.messages += len(batch.messages)
         self.stats.dead += len(batch.dead)
         for letter in batch.dead:
-            log.warning("dead letter", extra={"stream": letter.stream, "key": letter.key,
-                                              "reason": letter.reason, "topic": letter.topic,
-                                              "offset": letter.offset})
+            log.warning("dead letter", extra={"stream": letter.stream, "key": letter.key_text,
+                                              "reason": letter.reason_text, "topic": letter.topic,
+                                              "offset": letter.offset, "truncated_copy": letter.truncated})
         log.info("batch loaded", extra={"messages": len(batch.messages), "dead": len(batch.dead),
                                         "streams": batch.rows})
 
@@ -366,22 +367,15 @@ class Loader:
     @staticmethod
     def _dead_letter(batch: "Batch", index: int, reason: str) -> DeadLetter:
         m = batch.messages[index]
-        key = m.key()
         stream = batch.streams if isinstance(batch.streams, str) else batch.streams[index]
-        return DeadLetter(m.topic(), m.partition(), m.offset(), stream,
-                          key.decode("utf-8", "replace") if key is not None else None, m.value() or b"", reason)
+        return DeadLetter(m.topic(), m.partition(), m.offset(), stream, m.key(), m.value() or b"", reason)
 
     def _publish_dead_letters(self, dead: list[DeadLetter]) -> None:
-        """Also put refused messages on the dead-letter topic, with the reason in a header."""
+        """Also put refused messages on the dead-letter topic, with the reason in a header (a long
+        one cut, see ``dead_letter``)."""
         if self._producer is None:
             self._producer = make_producer(self.settings)
-        for letter in dead:
-            self._producer.send(self.dead_letter_topic, key=(letter.key or "").encode(),
-                                value=letter.payload,
-                                headers=[("reason", letter.reason.encode()),
-                                         ("stream", (letter.stream or "").encode()),
-                                         ("origin", f"{letter.topic}/{letter.partition}/{letter.offset}".encode())])
-        self._producer.flush()
+        dead_letter.publish(self._producer, self.dead_letter_topic, dead)
 
 
 class _InProcess(Executor):

@@ -25,7 +25,7 @@ class _Reader:
     """How to read one stream's validated envelopes (dicts, or model instances where the stream
     keeps its models; see ``envelopes``)."""
 
-    validator: Any
+    validator: Any      # its validate_json is called with strict=True (see ``_check_stream``)
     header: Callable    # -> (stream, schema_version, key, source, run_id, extracted_at, record)
     values: Callable    # record -> its column values in table order, in one C call
     key: Callable       # record -> its natural key
@@ -98,7 +98,7 @@ def check(stream: str, key_text: str | None, payload: bytes) -> tuple | str:
     model = STREAMS[stream]
     reader = _READERS[stream]
     try:
-        envelope = reader.validator.validate_json(payload)
+        envelope = reader.validator.validate_json(payload, strict=True)
     except ValidationError as exc:
         # Say the most useful thing: not JSON, wrong schema version, or which fields are wrong.
         try:
@@ -154,20 +154,58 @@ def start_decoder() -> None:
 def decode_batch(streams: str | list[str], keys: list[bytes | None], values: list[bytes | None]) -> Decoded:
     """Check every message of a batch (``streams`` names each message's stream, or all of them at
     once) and format the valid ones per stream as COPY text. Pure: runs in a decoder process as
-    well as in-process."""
+    well as in-process. A message that breaks the checking itself (something no check foresaw)
+    is found by checking the batch again one message at a time, and refused with the error; the
+    happy path pays nothing for it."""
+    try:
+        return _decode(streams, keys, values)
+    except Exception:  # noqa: BLE001 - whatever it is, it is one message's doing until shown otherwise
+        return _decode_one_by_one(streams, keys, values)
+
+
+def _groups(streams: str | list[str], count: int) -> dict[str, Sequence[int]]:
     if isinstance(streams, str):
-        groups = {streams: range(len(values))}
-    else:
-        groups = {}
-        for i, stream in enumerate(streams):
-            groups.setdefault(stream, []).append(i)
+        return {streams: range(count)}
+    groups: dict[str, list[int]] = {}
+    for i, stream in enumerate(streams):
+        groups.setdefault(stream, []).append(i)
+    return groups
+
+
+def _decode(streams: str | list[str], keys: list[bytes | None], values: list[bytes | None]) -> Decoded:
     decoded = Decoded()
-    for stream, indices in groups.items():
+    for stream, indices in _groups(streams, len(values)).items():
         rows, positions = _check_stream(stream, indices, keys, values, decoded.refused)
         if rows:
             decoded.texts[stream] = copy_text(rows).encode()
             # (all of them, the common case: a range, which goes back to the loader in a few bytes)
             decoded.rows[stream] = range(len(values)) if len(positions) == len(values) else positions
+    decoded.refused.sort()
+    return decoded
+
+
+def _decode_one_by_one(streams: str | list[str], keys: list[bytes | None], values: list[bytes | None]) -> Decoded:
+    """The slow path of ``decode_batch``: each message on its own, a failure refuses only it."""
+    decoded = Decoded()
+    for stream, indices in _groups(streams, len(values)).items():
+        lines: list[bytes] = []
+        positions: list[int] = []
+        for i in indices:
+            try:
+                refused: list[tuple[int, str]] = []
+                rows, _ = _check_stream(stream, [i], keys, values, refused)
+                line = copy_text(rows).encode() if rows else b""
+            except Exception as exc:  # noqa: BLE001 - the message's own fault: refuse it, go on
+                decoded.refused.append((i, f"the loader could not check the message: "
+                                           f"{type(exc).__name__}: {exc}"))
+                continue
+            decoded.refused += refused
+            if line:
+                lines.append(line)
+                positions.append(i)
+        if lines:
+            decoded.texts[stream] = b"".join(lines)
+            decoded.rows[stream] = positions
     decoded.refused.sort()
     return decoded
 
@@ -182,7 +220,9 @@ def _check_stream(stream: str, indices, keys, values, refused: list[tuple[int, s
     for i in indices:
         key, payload = keys[i], values[i] or b""
         try:
-            name, schema_version, envelope_key, source, run_id, extracted_at, record = header(validate(payload))
+            # Strict: a JSON value of the wrong type is refused, never converted (``true`` is not a
+            # volume of 1, nor "12" one of 12); dates and timestamps come as ISO 8601 strings.
+            name, schema_version, envelope_key, source, run_id, extracted_at, record = header(validate(payload, strict=True))
         except ValidationError:
             name = None
         if name == stream and schema_version == version:

@@ -18,19 +18,12 @@ import psycopg2.extras
 from psycopg2 import sql
 from pydantic_core import TzInfo
 
+from services.loader import dead_letter
+from services.loader.dead_letter import DeadLetter
 from services.loader.tables import SPECS, TableSpec
 from shared.records import Record
 
-
-@dataclass
-class DeadLetter:
-    topic: str
-    partition: int
-    offset: int
-    stream: str | None
-    key: str | None
-    payload: bytes
-    reason: str
+__all__ = ["BatchWriter", "DeadLetter", "WriteResult", "copy_text", "refused_by_the_data", "write_records"]
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -211,6 +204,23 @@ def _source_rank(spec: TableSpec, column: sql.Composable) -> sql.Composed:
 
 _UPSERTS: dict[str, sql.Composed] = {}
 
+#: SQLSTATE classes of errors that the rows written cause, not the database: data exceptions
+#: (22: a value out of range, bad encoding, NUL), integrity violations (23) and program limits
+#: (54: e.g. a key too long for its index). Anything else (a lost connection, a shutdown, no
+#: disk, a bug in our SQL) is the database's failure and stops the batch.
+_DATA_CLASSES = frozenset({"22", "23", "54"})
+
+
+def refused_by_the_data(exc: psycopg2.Error) -> bool:
+    """Whether the database refused the rows themselves (so some message is to blame)."""
+    code = getattr(exc, "pgcode", None)
+    return bool(code) and code[:2] in _DATA_CLASSES
+
+
+def _refusal_reason(exc: psycopg2.Error) -> str:
+    message = str(exc).strip()
+    return f"database refused the record: {message.splitlines()[0] if message else type(exc).__name__}"
+
 
 @dataclass
 class WriteResult:
@@ -235,8 +245,8 @@ class BatchWriter:
 
     def write(self, stream: str, text: bytes) -> WriteResult:
         """Upsert one stream's rows, given in UTF-8 COPY text (a line per row, see ``copy_text``). A row
-        the database refuses (a constraint the contract does not express) comes back in ``refused``
-        by its line number instead of failing the whole batch."""
+        the database refuses (a constraint the contract does not express, a value no column type
+        takes) comes back in ``refused`` by its line number instead of failing the whole batch."""
         if not text:
             return WriteResult()
         spec = SPECS[stream]
@@ -250,22 +260,43 @@ class BatchWriter:
                 written = self._copy_and_upsert(cur, spec, text)
                 cur.execute("RELEASE SAVEPOINT batch")
                 return WriteResult(written, count - written)
-            except (psycopg2.DataError, psycopg2.IntegrityError):
+            except psycopg2.Error as exc:
+                if not refused_by_the_data(exc):
+                    raise
                 cur.execute("ROLLBACK TO SAVEPOINT batch")
-            # Slow path, only after a refusal: one row at a time to find the culprits.
-            result = WriteResult()
-            for index, line in enumerate(text.split(b"\n")[:-1]):
-                cur.execute("SAVEPOINT one")
-                try:
-                    written = self._copy_and_upsert(cur, spec, line + b"\n")
-                    result.written += written
-                    result.unchanged += 1 - written
-                    cur.execute("RELEASE SAVEPOINT one")
-                except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
-                    cur.execute("ROLLBACK TO SAVEPOINT one")
-                    result.refused.append(
-                        (index, f"database refused the record: {str(exc).strip().splitlines()[0]}"))
+                refusal = exc
+            return self._isolate(cur, spec, text.split(b"\n")[:-1], refusal)
+
+    def _isolate(self, cur, spec: TableSpec, lines: list[bytes], refusal: psycopg2.Error) -> WriteResult:
+        """The slow path, only after ``refusal`` of the whole batch: halve it until each refused row
+        stands alone (about 2 log2(n) writes a culprit, instead of n). Halves go in order, so the
+        last record of a key still wins."""
+        result = WriteResult()
+        if len(lines) == 1:
+            result.refused.append((0, _refusal_reason(refusal)))
             return result
+        middle = len(lines) // 2
+        pending = [(middle, len(lines)), (0, middle)]
+        while pending:
+            start, end = pending.pop()
+            cur.execute("SAVEPOINT part")
+            try:
+                written = self._copy_and_upsert(cur, spec, b"\n".join(lines[start:end]) + b"\n")
+                cur.execute("RELEASE SAVEPOINT part")
+                result.written += written
+                result.unchanged += end - start - written
+                continue
+            except psycopg2.Error as exc:
+                if not refused_by_the_data(exc):
+                    raise
+                cur.execute("ROLLBACK TO SAVEPOINT part")
+                reason = _refusal_reason(exc)
+            if end - start == 1:
+                result.refused.append((start, reason))
+            else:
+                middle = (start + end) // 2
+                pending += [(middle, end), (start, middle)]  # the first half is written first
+        return result
 
     def _copy_straight(self, cur, spec: TableSpec, text: bytes) -> bool:
         """The common case of fresh data: every row a key the table does not hold yet, each key
@@ -279,7 +310,9 @@ class BatchWriter:
         cur.execute("SAVEPOINT straight")
         try:
             _copy(cur, spec.table, spec.all_columns, text)
-        except (psycopg2.DataError, psycopg2.IntegrityError):
+        except psycopg2.Error as exc:
+            if not refused_by_the_data(exc):
+                raise
             cur.execute("ROLLBACK TO SAVEPOINT straight")
             self._staging_only[spec.stream] = _STRAIGHT_RETRY_AFTER
             return False
@@ -298,16 +331,8 @@ class BatchWriter:
         return cur.rowcount
 
     def dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        """Record refused messages; the same message (topic, partition, offset) is stored once."""
-        if not letters:
-            return
-        with self.connection.cursor() as cur:
-            psycopg2.extras.execute_values(
-                cur,
-                'INSERT INTO if_dead_letter (topic, partition, "offset", stream, key, payload, reason) '
-                'VALUES %s ON CONFLICT (topic, partition, "offset") DO NOTHING',
-                [(d.topic, d.partition, d.offset, d.stream, d.key, psycopg2.Binary(d.payload), d.reason)
-                 for d in letters])
+        """Record refused messages (see ``dead_letter.store``)."""
+        dead_letter.store(self.connection, letters)
 
 
 def row_values(record: Record, *, source: str, run_id: str, extracted_at: dt.datetime) -> tuple:

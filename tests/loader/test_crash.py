@@ -5,13 +5,14 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 
 import psycopg2
 import pytest
 
-from tests.conftest import subprocess_env
+from tests.loader.processes import Loaders
+from tests.loader.processes import children as _children
+from tests.loader.processes import outliving as _outliving
 from tests.loader.streams import daily_price, envelope_bytes, produce
 
 pytestmark = pytest.mark.integration
@@ -20,61 +21,18 @@ UNIQUE = 200_000
 DUPLICATES = 30_000  # re-sent records (same content, another run): must not double
 
 
-_started: list[subprocess.Popen] = []
+_loaders = Loaders()
 
 
 def _loader(settings, *args: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "load", "--batch-size", "20000", *args],
-                            env=subprocess_env(settings, LOG_LEVEL="WARNING"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _started.append(proc)
-    return proc
+    return _loaders.start(settings, *args)
 
 
 @pytest.fixture(autouse=True)
 def _no_loader_left():
-    """A test that fails half-way leaves no loader behind (one still in the consumer group would
-    hold its partitions, and stall the tests after it, until the group timed it out)."""
+    """A test that fails half-way leaves no loader behind."""
     yield
-    while _started:
-        proc = _started.pop()
-        if proc.poll() is None:
-            decoders = _children(proc.pid)
-            proc.kill()
-            proc.communicate()
-            for pid in _alive(decoders):
-                os.kill(pid, signal.SIGKILL)
-
-
-def _children(pid: int) -> set[int]:
-    """The processes a loader started (its decoders)."""
-    found: set[int] = set()
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as children:
-            found |= set(map(int, children.read().split()))
-    return found
-
-
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            os.kill(pid, 0)
-            with open(f"/proc/{pid}/stat") as stat:
-                if stat.read().rsplit(")", 1)[1].split()[0] != "Z":
-                    alive.add(pid)
-        except (ProcessLookupError, FileNotFoundError):
-            pass
-    return alive
-
-
-def _outliving(pids: set[int], seconds: float = 5.0) -> set[int]:
-    """Those of ``pids`` still running after a grace period (multiprocessing's resource tracker
-    exits a moment after the last process holding its pipe)."""
-    deadline = time.monotonic() + seconds
-    while _alive(pids) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return _alive(pids)
+    _loaders.kill_all()
 
 
 def _table_state(settings) -> tuple[int, int, float]:

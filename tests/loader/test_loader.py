@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import threading
 import time
 
@@ -11,9 +13,10 @@ import pytest
 from kafka import KafkaConsumer
 
 from services.loader.consumer import Loader
+from services.loader.dead_letter import TOPIC_PAYLOAD_MAX
 from shared.records import BoardPost, StockListing
 from shared.topics import topic_for
-from tests.loader.streams import daily_price, envelope_bytes, produce
+from tests.loader.streams import allow_large_messages, daily_price, envelope_bytes, produce
 
 pytestmark = pytest.mark.integration
 
@@ -131,21 +134,96 @@ def test_given_invalid_messages_when_loaded_then_they_go_to_the_dead_letter_and_
     assert by_key[b"k3"]["stream"] == b"daily_price"
 
 
+def _post(i: int, **fields) -> BoardPost:
+    values = dict(code="005930", post_id=str(1000 + i), title=f"글 {i}", author="개미",
+                  posted_at=dt.datetime(2026, 4, 18, 10, i % 60, tzinfo=dt.timezone.utc))
+    return BoardPost(**(values | fields))
+
+
 @pytest.mark.parametrize("decoders", [0, 2], ids=["in-process", "decoder-processes"])
 def test_given_a_record_the_database_refuses_when_loaded_then_only_it_is_a_dead_letter(settings, decoders):
-    # Valid by the contract, but beyond the column's numeric(18, 4): the batch's COPY fails, the
-    # row-by-row pass finds the culprit and names its own message; its neighbours load.
-    records = [daily_price(i) for i in range(5)]
-    huge = daily_price(5, close=1e20)
-    messages = [envelope_bytes(r) for r in records[:2]] + [envelope_bytes(huge)]
-    messages += [(None, envelope_bytes(r)[1]) for r in records[2:]]  # keyless messages are fine too
-    produce(settings, messages)
+    # Valid by the contract, but its post_id is too long for the primary key's index (a program
+    # limit, SQLSTATE 54000, not a data exception): the batch fails, halving it finds the culprit
+    # and names its own message; its neighbours load.
+    posts = [_post(i) for i in range(40)]
+    huge = _post(99, post_id=os.urandom(6000).hex())
+    messages = [envelope_bytes(p) for p in posts[:17]] + [envelope_bytes(huge)]
+    messages += [(None, envelope_bytes(p)[1]) for p in posts[17:]]  # keyless messages are fine too
+    produce(settings, messages, stream="board_post")
     stats = _load(settings, decoders=decoders)
-    assert (stats.written, stats.dead) == (5, 1)
-    assert _rows(settings, "SELECT count(*) FROM if_stock_daily_price")[0][0] == 5
+    assert (stats.written, stats.dead) == (40, 1)
+    assert _rows(settings, "SELECT count(*) FROM if_board_post")[0][0] == 40
     [(key, reason, payload)] = _rows(settings, "SELECT key, reason, payload FROM if_dead_letter")
-    assert key == huge.key() and bytes(payload) == messages[2][1]
-    assert reason.startswith("database refused the record: numeric field overflow")
+    assert key == huge.key() and bytes(payload) == messages[17][1]
+    assert reason.startswith("database refused the record: index row")
+
+
+@pytest.mark.parametrize("decoders", [0, 2], ids=["in-process", "decoder-processes"])
+def test_given_nul_in_a_key_field_and_in_the_message_key_when_loaded_then_both_are_dead_letters_and_the_rest_loads(
+        settings, decoders):
+    # The poison messages of issue 13: a NUL in post_id (the record and its key agree) fails the
+    # COPY; a NUL in the Kafka key alone fails the key check. Neither may stop the loader, and a
+    # restart must not meet them again.
+    good = [_post(i) for i in range(6)]
+    nul_post = _post(50, post_id="5\x00")
+    _key, nul_key_value = envelope_bytes(_post(51))
+    messages = [envelope_bytes(p) for p in good[:3]]
+    messages += [envelope_bytes(nul_post), (b"005930|1051\x00", nul_key_value)]
+    messages += [envelope_bytes(p) for p in good[3:]]
+    produce(settings, messages, stream="board_post")
+    stats = _load(settings, decoders=decoders)
+    assert (stats.written, stats.dead) == (6, 2)
+    rows = dict(_rows(settings, "SELECT key, reason FROM if_dead_letter"))
+    assert rows["005930|5\\x00"].startswith("database refused the record: invalid byte sequence")
+    assert "does not match the record's natural key" in rows["005930|1051\\x00"]
+    letters = _dead_letter_topic(settings)
+    assert {letter.key for letter in letters} == {b"005930|5\x00", b"005930|1051\x00"}  # the original bytes
+    again = _load(settings)  # committed past them: a restart has nothing left to do
+    assert again.messages == 0
+
+
+def test_given_a_key_sent_on_both_sides_of_a_refused_record_when_the_batch_is_halved_then_the_last_version_wins(settings):
+    # One batch: v1 of a post, the culprit, v2 of the same post (one key, one partition: v1 comes
+    # first). Halving writes the halves in order, so v2, the later message, is what stays.
+    first, second = _post(1, views=1), _post(1, views=2)
+    culprit = _post(2, title="\x00")
+    messages = [envelope_bytes(p) for p in (_post(i) for i in range(3, 20))]
+    messages += [envelope_bytes(first), envelope_bytes(culprit), envelope_bytes(second)]
+    produce(settings, messages, stream="board_post")
+    stats = _load(settings, batch_size=1000)
+    assert stats.dead == 1
+    assert _rows(settings, f"SELECT views FROM if_board_post WHERE post_id = '{first.post_id}'") == [(2,)]
+
+
+def test_given_a_dead_letter_larger_than_the_topic_takes_when_loaded_then_its_copy_is_cut_with_its_hash_and_the_row_says_so(settings):
+    big = b'{"stream": "daily_price", "note": "' + b"x" * 5_000_000 + b'"'  # 5 MB, not JSON
+    small = b"{broken"
+    allow_large_messages(settings, "daily_price")  # the input topic takes it; the dead letter's does not
+    produce(settings, [(b"big", big), (b"small", small)], max_request_size=6_000_000)
+    stats = _load(settings)
+    assert stats.dead == 2
+    rows = {key: rest for key, *rest in _rows(
+        settings, "SELECT key, length(payload), payload_bytes, payload_sha256, topic_truncated FROM if_dead_letter")}
+    assert rows[b"big".decode()] == [len(big), len(big), hashlib.sha256(big).hexdigest(), True]
+    assert rows["small"] == [len(small), len(small), hashlib.sha256(small).hexdigest(), False]
+    letters = {letter.key: letter for letter in _dead_letter_topic(settings)}
+    cut = letters[b"big"]
+    headers = dict(cut.headers)
+    assert cut.value == big[:TOPIC_PAYLOAD_MAX] and headers["truncated"] == b"1"
+    assert headers["payload_sha256"] == hashlib.sha256(big).hexdigest().encode()
+    assert headers["payload_bytes"] == str(len(big)).encode()
+    assert letters[b"small"].value == small and "truncated" not in dict(letters[b"small"].headers)
+
+
+def _dead_letter_topic(settings) -> list:
+    consumer = KafkaConsumer(topic_for("dead_letter", settings.kafka_topic_prefix),
+                             bootstrap_servers=settings.kafka_bootstrap_servers,
+                             auto_offset_reset="earliest", consumer_timeout_ms=5000,
+                             fetch_max_bytes=8_000_000, max_partition_fetch_bytes=8_000_000)
+    try:
+        return list(consumer)
+    finally:
+        consumer.close()
 
 
 def test_given_a_dead_letter_redelivered_when_loaded_again_then_it_is_stored_once(settings):

@@ -12,7 +12,7 @@ Create Date: 2026-12-04
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
