@@ -17,8 +17,10 @@ from services.api.routes import CODE, FIRST_DAY, LAST_DAY, PERIOD
 
 router = APIRouter(include_in_schema=False)
 
+#: how each medium the ML worker scores (ml.features STOCK_MEDIA, MARKET_MEDIA) reads in a sentence
 MEDIUM = {"board": "Board posts", "news": "Ranked news", "financial": "Financial statements",
-          "fear_greed": "Fear & Greed", "fx": "The won's exchange rate"}
+          "disclosure": "Disclosures (DART filings)", "fear_greed": "Fear & Greed",
+          "fx": "The won's exchange rate"}
 CLOCK = {"predictive": "before the open lead", "explanatory": "on the day go with"}
 CLOCK_SHORT = {"predictive": "before the open", "explanatory": "same day"}
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.security import APIKeyHeader
 
+from ml.features import MARKET_MEDIA, STOCK_MEDIA
 from services.api import queries
 from services.api.http import (KEY_HEADER, Problem, check_key, decode_cursor, listing, page,
                                wants_csv)
@@ -80,12 +81,14 @@ def get_influence(request: Request,
                   from_: Annotated[str | None, Query(alias="from", pattern=PERIOD,
                                                      description="first period, YYYY or YYYY-MM")] = None,
                   to: Annotated[str | None, Query(pattern=PERIOD, description="last period")] = None,
-                  medium: Literal["board", "news", "financial", "fear_greed", "fx"] | None = None,
+                  medium: Literal[tuple(STOCK_MEDIA) + tuple(MARKET_MEDIA)] | None = None,  # type: ignore[valid-type]
                   clock: Literal["predictive", "explanatory"] | None = None,
                   limit: Limit = 100, cursor: Cursor = None) -> Response:
-    """influence = drop in out-of-sample PR-AUC without the medium; ci_low/ci_high its 95%
-    block-bootstrap interval; p_value from permutations; p_adjusted: Holm over every medium x
-    clock of the same period; significant: p_adjusted <= 0.05."""
+    """influence = out-of-sample average-precision gain of the model over the same model with the
+    medium's contribution shuffled (across stocks within each day for stock media; circularly
+    shifted against the days for market media); ci_low/ci_high its 95% interval; p_value from the
+    same draws; p_adjusted and significant as the scorer stored them (Holm within the period's
+    family: a year's media x clocks, or a year's months x media x clocks; ml/significance.py)."""
     rows = queries.influence(db(request), period_type, from_, to, medium, clock, limit,
                              decode_cursor(cursor, 4))
     rows, nxt = page(rows, limit, ("period_type", "period", "clock", "medium"))

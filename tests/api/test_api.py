@@ -13,6 +13,7 @@ import httpx
 import psycopg2
 import pytest
 
+from ml.features import MARKET_MEDIA, STOCK_MEDIA
 from ml.significance import holm
 from services.api.queries import MOVER_COLUMNS
 from tests.api.conftest import API_KEY, ROOT, start_server, stop_server
@@ -86,7 +87,7 @@ def test_given_accept_text_csv_when_listing_movers_then_csv_with_the_json_column
 
 def test_given_influence_when_listing_then_p_adjusted_is_holm_over_the_periods_media_and_clocks(api, scored):
     items = get(api, "/api/influence", params={"period_type": "year"}).json()["items"]
-    assert len(items) == 10                                         # 5 media x 2 clocks, one year
+    assert len(items) == 2 * (len(STOCK_MEDIA) + len(MARKET_MEDIA))  # every medium x 2 clocks, one year
     assert [r["p_adjusted"] for r in items] == pytest.approx(holm([r["p_value"] for r in items]))
     for r in items:
         assert r["ci_low"] <= r["influence"] <= r["ci_high"] or r["scope"] == "market"

@@ -15,8 +15,8 @@ from services.api.http import Problem, RateLimiter, decode_cursor, encode_cursor
 def test_given_textbook_pvalues_when_adjusting_then_holm_step_down_values():
     # m = 4: sorted 0.01, 0.02, 0.03, 0.04 -> 0.04, 0.06, 0.06 (monotone), 0.06
     assert holm([0.03, 0.01, 0.04, 0.02]) == pytest.approx([0.06, 0.04, 0.06, 0.06])
-    assert holm([0.5, 0.9]) == [1.0, 1.0]                          # capped at 1
-    assert holm([]) == []
+    assert list(holm([0.5, 0.9])) == [1.0, 1.0]                    # capped at 1
+    assert list(holm([])) == []
 
 
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
@@ -62,3 +62,10 @@ def test_given_a_name_with_like_wildcards_when_escaping_then_they_match_only_the
     from services.api.queries import _like
 
     assert _like("10%_A\\") == "10\\%\\_A\\\\"
+
+
+def test_given_the_ml_workers_media_then_the_dashboard_names_every_one():
+    from ml.features import MARKET_MEDIA, STOCK_MEDIA
+    from services.api.dashboard import MEDIUM
+
+    assert set(MEDIUM) == set(STOCK_MEDIA) | set(MARKET_MEDIA)
