@@ -67,7 +67,7 @@ def _listen(host: str, port: int, *, shared: bool = False) -> socket.socket:
     except OSError as err:
         sock.close()
         if err.errno == errno.EADDRINUSE:
-            raise PortTaken(f"replay: port {port} on {host} is already in use (another replay server still "
+            raise PortTaken(f"port {port} on {host} is already in use (another replay server still "
                             f"running?): stop it or pass another --port") from None
         raise
     sock.listen(1024)

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 from ml import dataset
 from ml.cli import database_url
+from shared.cli import day
 
 log = logging.getLogger(__name__)
 KST = ZoneInfo("Asia/Seoul")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--date", type=dt.date.fromisoformat,
+    parser.add_argument("--date", type=day,
                         help="trading day of the list (default: today in KST)")
     parser.add_argument("--top", type=int, default=10, help="stocks on the list (default 10)")
     parser.add_argument("--window", type=int, default=250,
@@ -25,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--score", action="store_true",
                         help="score the day's list against its top movers instead of making one "
                              "(default day: the latest day with top movers)")
-    parser.add_argument("--no-notify", action="store_true", help="store the list, send nothing")
+    parser.add_argument("--no-notify", action="store_true",
+                        help="store the list, send nothing (default: send to Telegram and the webhook where configured)")
     parser.add_argument("--url", help="database URL (default ML_DATABASE_URL, else DATABASE_URL)")
 
 

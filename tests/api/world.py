@@ -33,16 +33,20 @@ def create_database(stack_env: dict[str, str]) -> tuple[dict[str, str], callable
     from tests.conftest import _with_db
 
     name = f"test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(_with_db(stack_env["DATABASE_ADMIN_URL"], "postgres"))
+    server = _with_db(stack_env["DATABASE_ADMIN_URL"], "postgres")
+    admin = psycopg2.connect(server)
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name}")
+    admin.close()
     urls = {"admin": _with_db(stack_env["DATABASE_ADMIN_URL"], name),
             "analyst": _with_db(stack_env["ANALYST_DATABASE_URL"], name),
             "ml": _with_db(stack_env["ML_DATABASE_URL"], name)}
     stack.migrate(urls["admin"])
 
-    def drop():
+    def drop():  # a connection of its own: the suite may have restarted PostgreSQL meanwhile
+        admin = psycopg2.connect(server)
+        admin.autocommit = True
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()

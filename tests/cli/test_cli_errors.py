@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHART = ROOT / "tests" / "parsers" / "fixtures" / "naver-chart-day_005930_real" / "response.json"
+CHART = ROOT / "services" / "replay" / "recordings" / "bodies" / "chart-day_005930_20260925-20260929.json"
 DOWN_PG = "postgresql://insertcoin@127.0.0.1:1/insertcoin"
 DOWN_KAFKA = "127.0.0.1:2"
 UP = "`insertcoin stack up`"

@@ -96,6 +96,6 @@ def test_given_a_replay_server_on_a_port_when_a_second_one_is_started_there_then
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2, done.stderr[-1500:]
         assert done.stderr.strip().splitlines() == [
-            f"replay: port {world_server.port} on 127.0.0.1 is already in use (another replay server still "
+            f"insertcoin replay: port {world_server.port} on 127.0.0.1 is already in use (another replay server still "
             "running?): stop it or pass another --port"]
     assert world_server.get("/__replay/health")[0] == 200  # the first one still answers, alone

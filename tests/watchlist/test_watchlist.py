@@ -12,6 +12,7 @@ import sys
 import psycopg2
 import pytest
 
+from ml.dataset import STOCK_CODE
 from tests.api.conftest import ROOT
 from tests.watchlist.receivers import Receiver, TelegramBotApi, Webhook
 
@@ -144,8 +145,8 @@ def test_given_the_evening_when_scoring_the_days_list_then_precision_counts_the_
     movers = {c for (c,) in _sql(urls["admin"], "SELECT code FROM if_top_mover WHERE trade_date = %s "
                                                 "AND list = 'abs'", (day,))}
     n_valid = _sql(urls["admin"], "SELECT count(*) FROM if_stock_daily_price WHERE trade_date = %s "
-                                  "AND NOT halted AND open > 0 AND close > 0 AND code ~ '^[0-9A-Z]{6}$'",
-                   (day,))[0][0]
+                                  "AND NOT halted AND open > 0 AND close > 0 AND code ~ %s",
+                   (day, STOCK_CODE))[0][0]  # stocks only: no index among them
     (row,) = _sql(urls["admin"], "SELECT n, hits, precision, base_rate, hit_codes FROM if_watchlist_score "
                                  "WHERE trade_date = %s", (day,))
     hits = [c for c in listed if c in movers]
