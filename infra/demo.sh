@@ -129,16 +129,16 @@ psql "$ANALYST_DATABASE_URL" -qAtF ' ' -c "
   ORDER BY service" | sed 's/^/  crawl /'
 psql "$ANALYST_DATABASE_URL" -qAtF ' ' -c "
   SELECT rpad(t, 24), lpad(n::text, 8) || ' rows' FROM (
-    SELECT 'm_stock' AS t, count(*) AS n FROM m_stock UNION ALL
-    SELECT 'if_stock_daily_price', count(*) FROM if_stock_daily_price UNION ALL
-    SELECT 'if_board_post', count(*) FROM if_board_post UNION ALL
-    SELECT 'if_news_rank', count(*) FROM if_news_rank UNION ALL
-    SELECT 'if_financial_statement', count(*) FROM if_financial_statement UNION ALL
-    SELECT 'if_fear_greed', count(*) FROM if_fear_greed UNION ALL
-    SELECT 'if_fx_rate', count(*) FROM if_fx_rate UNION ALL
-    SELECT 'if_disclosure', count(*) FROM if_disclosure UNION ALL
-    SELECT 'if_dead_letter', count(*) FROM if_dead_letter UNION ALL
-    SELECT 'if_top_mover', count(*) FROM if_top_mover) counts" | sed 's/^/  table /'
+    SELECT 1 AS i, 'm_stock' AS t, count(*) AS n FROM m_stock UNION ALL
+    SELECT 2, 'if_stock_daily_price', count(*) FROM if_stock_daily_price UNION ALL
+    SELECT 3, 'if_board_post', count(*) FROM if_board_post UNION ALL
+    SELECT 4, 'if_news_rank', count(*) FROM if_news_rank UNION ALL
+    SELECT 5, 'if_financial_statement', count(*) FROM if_financial_statement UNION ALL
+    SELECT 6, 'if_fear_greed', count(*) FROM if_fear_greed UNION ALL
+    SELECT 7, 'if_fx_rate', count(*) FROM if_fx_rate UNION ALL
+    SELECT 8, 'if_disclosure', count(*) FROM if_disclosure UNION ALL
+    SELECT 9, 'if_dead_letter', count(*) FROM if_dead_letter UNION ALL
+    SELECT 10, 'if_top_mover', count(*) FROM if_top_mover) counts ORDER BY i" | sed 's/^/  table /'
 echo
 echo "answer: which medium explains (same day) or predicts (before the open) the day's top movers"
 echo "  (a medium passes when its Holm-adjusted p over every medium x clock of the year is < 0.05)"
