@@ -285,9 +285,7 @@ def kafka_up(settings: Settings) -> None:
     kdir.mkdir(parents=True, exist_ok=True)
     config = _write_kafka_config(settings)
     if not (kdir / "data" / "meta.properties").exists():
-        cluster_id = uuid.uuid4().bytes
-        import base64
-        cid = base64.urlsafe_b64encode(cluster_id).decode().rstrip("=")
+        cid = cluster_id()
         result = subprocess.run(_java(libs, settings, "kafka.tools.StorageTool", "format", "-t", cid,
                                       "-c", str(config), heap="128m"),
                                 capture_output=True, text=True)
@@ -305,6 +303,17 @@ def kafka_up(settings: Settings) -> None:
         if time.monotonic() > deadline:
             raise StackError(f"the Kafka broker did not open port {settings.stack_kafka_port} in 90 s")
         time.sleep(0.2)
+
+
+def cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes, URL-safe base64. Like Kafka's own Uuid.randomUuid, never
+    one that starts with '-': the storage tool's argument parser would take it for an option
+    (about 1 start in 64 failed with "argument --cluster-id/-t: expected one argument")."""
+    import base64
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
 
 
 def kafka_down(settings: Settings) -> None:

@@ -54,3 +54,13 @@ def test_given_roles_when_analyst_writes_or_loader_drops_then_postgres_refuses(d
     with psycopg2.connect(database["loader"]) as conn, conn.cursor() as cur:
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
             cur.execute("DROP TABLE if_stock_daily_price")
+
+
+def test_given_random_bytes_that_encode_with_a_leading_dash_when_making_a_cluster_id_then_none_starts_with_one(
+        monkeypatch):
+    from shared import stack
+
+    draws = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=bytes(16))])  # "-AAA...", then "AAAA..."
+    monkeypatch.setattr(stack.uuid, "uuid4", lambda: next(draws))
+    cid = stack.cluster_id()
+    assert cid == "A" * 22 and len(cid) == 22
