@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import logging
-import threading
-import time
 from collections.abc import Sequence
 
 import orjson
@@ -64,29 +63,21 @@ def install_error_handlers(app) -> None:
 
 # --------------------------------------------------------------------------- keys + rate limit
 class RateLimiter:
-    """A fixed one-minute window per key, in this process's memory (one API task per key's
-    traffic in the deployment; several tasks each allow the limit)."""
+    """A fixed one-minute window per key, counted in PostgreSQL (``api_rate_hit``, migration 0009)
+    so every worker and every task serving the API shares one count: together they allow the
+    limit, not the limit each. The key is sent as its SHA-256, never as itself."""
 
     def __init__(self, per_minute: int):
         self.per_minute = per_minute
-        self._lock = threading.Lock()
-        self._window: dict[str, tuple[int, int]] = {}
 
-    def hit(self, key: str, now: float | None = None) -> int | None:
+    def hit(self, db, key: str) -> int | None:
         """Count one request of ``key``; None when allowed, else seconds until the next window."""
-        now = time.time() if now is None else now
-        minute = int(now // 60)
-        with self._lock:
-            start, count = self._window.get(key, (minute, 0))
-            if start != minute:
-                start, count = minute, 0
-            if count >= self.per_minute:
-                return max(1, int((minute + 1) * 60 - now))
-            self._window[key] = (start, count + 1)
-        return None
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        row = db.one("SELECT allowed, retry_after FROM api_rate_hit(%s, %s)", (digest, self.per_minute))
+        return None if row["allowed"] else row["retry_after"]
 
 
-def check_key(request: Request, keys: frozenset[str] | None, limiter: RateLimiter) -> None:
+def check_key(request: Request, keys: frozenset[str] | None, limiter: RateLimiter, db) -> None:
     """Raise a Problem unless the request carries a known key within its rate (keys None: open)."""
     if keys is None:
         return
@@ -94,7 +85,7 @@ def check_key(request: Request, keys: frozenset[str] | None, limiter: RateLimite
     if not key or key not in keys:
         raise Problem(401, "Unauthorized", f"a valid API key is required in the {KEY_HEADER} header",
                       {"WWW-Authenticate": KEY_HEADER})
-    wait = limiter.hit(key)
+    wait = limiter.hit(db, key)
     if wait is not None:
         raise Problem(429, "Too Many Requests",
                       f"more than {limiter.per_minute} requests this minute for this key",

@@ -27,7 +27,7 @@ api_key = APIKeyHeader(name=KEY_HEADER, auto_error=False, description="one of AP
 
 
 def authorised(request: Request, _key: Annotated[str | None, Depends(api_key)] = None) -> None:
-    check_key(request, request.app.state.api_keys, request.app.state.limiter)
+    check_key(request, request.app.state.api_keys, request.app.state.limiter, request.app.state.db)
 
 
 router = APIRouter(prefix="/api", dependencies=[Depends(authorised)], responses=ERRORS)

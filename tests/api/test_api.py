@@ -3,11 +3,13 @@ returns, its paging, CSV, keys, rate limit and problem+json errors."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import subprocess
 import sys
 import time
+import uuid
 
 import httpx
 import psycopg2
@@ -151,23 +153,64 @@ def test_given_a_bad_request_when_calling_then_a_problem_json_names_the_error(ap
     assert problem["status"] == status and problem["title"] and problem["detail"]
 
 
+def _within_one_minute(run):
+    """``run()``'s result from a run that stayed inside one clock minute (the limit's window)."""
+    for _attempt in range(3):
+        minute = int(time.time() // 60)
+        result = run()
+        if int(time.time() // 60) == minute:
+            return result
+        time.sleep(61 - time.time() % 60)   # the next run starts in a fresh window
+    raise AssertionError("three runs crossed a minute boundary")
+
+
 def test_given_a_rate_limit_when_a_key_exceeds_it_then_429_with_retry_after_and_other_keys_still_pass(scored):
-    proc, base = start_server(scored[0]["analyst"], API_RATE_LIMIT="5")
+    key, other_key = f"rate-{uuid.uuid4().hex}", f"rate-{uuid.uuid4().hex}"
+    proc, base = start_server(scored[0]["analyst"], API_RATE_LIMIT="5", API_KEYS=f"{key},{other_key}")
+
+    def run():
+        codes = [httpx.get(f"{base}/api/stocks", headers={"X-API-Key": key}).status_code for _ in range(7)]
+        return codes, httpx.get(f"{base}/api/stocks", headers={"X-API-Key": key}), \
+            httpx.get(f"{base}/api/stocks", headers={"X-API-Key": other_key})
     try:
-        for _attempt in range(3):            # the limit is per clock minute: redo a run that crossed one
-            minute = int(time.time() // 60)
-            codes = [httpx.get(f"{base}/api/stocks", headers=KEY).status_code for _ in range(7)]
-            limited = httpx.get(f"{base}/api/stocks", headers=KEY)
-            other = httpx.get(f"{base}/api/stocks", headers={"X-API-Key": "other-key"})
-            if int(time.time() // 60) == minute:
-                break
-            time.sleep(61 - time.time() % 60)   # the next run starts in a fresh window
+        codes, limited, other = _within_one_minute(run)
     finally:
         stop_server(proc)
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert limited.headers["content-type"] == "application/problem+json"
     assert other.status_code == 200
+
+
+def test_given_two_server_processes_when_one_key_calls_both_then_together_they_allow_the_limit_not_twice_it(scored):
+    key = f"rate-{uuid.uuid4().hex}"
+    servers = [start_server(scored[0]["analyst"], API_RATE_LIMIT="6", API_KEYS=key) for _ in range(2)]
+
+    def run():
+        return [httpx.get(f"{servers[i % 2][1]}/api/stocks", headers={"X-API-Key": key}).status_code
+                for i in range(12)]
+    try:
+        codes = _within_one_minute(run)
+    finally:
+        for proc, _base in servers:
+            stop_server(proc)
+    assert codes.count(200) == 6 and codes.count(429) == 6 and codes[:6] == [200] * 6
+
+
+def test_given_the_rate_table_when_the_analyst_role_reads_or_writes_it_then_refused_and_keys_are_stored_hashed(scored):
+    key = f"rate-{uuid.uuid4().hex}"
+    proc, base = start_server(scored[0]["analyst"], API_KEYS=key)
+    try:
+        assert httpx.get(f"{base}/api/stocks", headers={"X-API-Key": key}).status_code == 200
+    finally:
+        stop_server(proc)
+    with psycopg2.connect(scored[0]["analyst"]) as conn, conn.cursor() as cur:
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            cur.execute("SELECT * FROM api_rate_window")
+    with psycopg2.connect(scored[0]["admin"]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT key_sha256 FROM api_rate_window")
+        stored = {r[0] for r in cur.fetchall()}
+    assert hashlib.sha256(key.encode()).hexdigest() in stored and key not in stored
 
 
 def test_given_no_auth_and_two_workers_when_serving_then_the_api_answers_without_a_key(scored):

@@ -1,4 +1,4 @@
-"""Pure parts of the API: Holm's adjustment, the rate limiter, cursors, CSV and the SVG charts."""
+"""Pure parts of the API: Holm's adjustment, cursors, CSV and the SVG charts."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ml.significance import holm
 from services.api import svg
-from services.api.http import Problem, RateLimiter, decode_cursor, encode_cursor, to_csv
+from services.api.http import Problem, decode_cursor, encode_cursor, to_csv
 
 
 def test_given_textbook_pvalues_when_adjusting_then_holm_step_down_values():
@@ -25,14 +25,6 @@ def test_given_any_pvalues_when_adjusting_then_never_below_the_raw_p_monotone_an
     assert all(p <= a <= 1 for p, a in zip(ps, adjusted))
     ordered = [adjusted[i] for i in sorted(range(len(ps)), key=lambda i: ps[i])]
     assert ordered == sorted(ordered)
-
-
-def test_given_a_limit_when_a_key_exceeds_it_then_it_waits_for_the_next_minute_and_others_do_not():
-    limiter = RateLimiter(per_minute=2)
-    assert [limiter.hit("a", now=60.0), limiter.hit("a", now=61.0)] == [None, None]
-    assert limiter.hit("a", now=90.0) == 30
-    assert limiter.hit("b", now=90.0) is None
-    assert limiter.hit("a", now=120.0) is None                     # a new minute
 
 
 def test_given_a_cursor_when_decoding_then_its_values_come_back_and_a_forged_one_is_a_400():
