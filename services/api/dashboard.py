@@ -160,10 +160,10 @@ def home(request: Request,
 @router.get("/stocks/{code}", response_class=HTMLResponse)
 def stock_page(request: Request, code: Annotated[str, Path(pattern=CODE)]) -> HTMLResponse:
     db = _db(request)
-    found = queries.stock(db, code)
+    found = queries.stock_and_last_day(db, code)
     if found is None:
         raise Problem(404, "Not Found", f"no stock {code}")
-    end = queries.last_price_day(db, code) or dt.date.today()
+    end = found.pop("last_day") or dt.date.today()
     start = end - dt.timedelta(days=90)
     data = queries.timeline(db, code, found["name"], start, end)
     prices = svg.line_chart({"close": [(p["trade_date"], p["close"]) for p in data["prices"]]},
@@ -229,7 +229,8 @@ def watchlist_page(request: Request,
                f'{summary["lists"]} lists scored: {summary["hits"]} of {summary["picks"]} picks were among '
                f'the day\'s top 10 movers, mean precision {summary["mean_precision"]:.1%} against a base rate '
                f'of {summary["mean_base_rate"]:.1%} for a random list.')
-    body = (f'<h1>Pre-open watchlist{f" for {day}" if day else ""}</h1><section>{listed}'
+    caveats = "".join(f'<p class="caveat">Caveat: {escape(c)}</p>' for c in (rows[0]["caveats"] if rows else []))
+    body = (f'<h1>Pre-open watchlist{f" for {day}" if day else ""}</h1><section>{caveats}{listed}'
             f'<p class="muted">Ranked at 08:40 KST on media stamped before the 09:00 open by the predictive '
             f'model; probability of being among the day\'s top 10 movers by |close/open - 1|.</p></section>'
             f'<section><h2>Track record</h2><p id="track">{verdict}</p>{chart}</section>')

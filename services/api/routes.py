@@ -112,10 +112,10 @@ def get_timeline(request: Request, code: Annotated[str, Path(pattern=CODE)],
     trading day (prices, posts that KST day, news mentions, top-mover list)."""
     if from_ and to and (to - from_).days > MAX_TIMELINE_DAYS:
         raise Problem(400, "Range too long", f"at most {MAX_TIMELINE_DAYS} days per request")
-    found = queries.stock(db(request), code)
+    found = queries.stock_and_last_day(db(request), code)
     if found is None:
         raise Problem(404, "Not Found", f"no stock {code}")
-    start, end = _range(from_, to, queries.last_price_day(db(request), code), 90)
+    start, end = _range(from_, to, found.pop("last_day"), 90)
     if (end - start).days > MAX_TIMELINE_DAYS:
         raise Problem(400, "Range too long", f"at most {MAX_TIMELINE_DAYS} days per request")
     data = queries.timeline(db(request), code, found["name"], start, end)

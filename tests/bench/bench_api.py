@@ -70,8 +70,8 @@ def sql_baseline(url: str, users: int, seconds: int, days: list, codes: list[str
 
     def timeline():
         code = random.choice(codes)
-        stock = queries.stock(db, code)
-        end = queries.last_price_day(db, code)
+        stock = queries.stock_and_last_day(db, code)
+        end = stock["last_day"]
         queries.timeline(db, code, stock["name"], end - dt.timedelta(days=90), end)
 
     calls = {"movers": lambda: (lambda d: queries.movers(db, d, d, "abs", None, 100, None))(random.choice(days)),
