@@ -61,6 +61,27 @@ def _msk_iam_token(_config: str | None) -> tuple[str, float]:
     return token, expiry_ms / 1000
 
 
+LOADER_GROUP = "insertcoin-loader"   # the loader's consumer group (services/loader/consumer.py)
+
+
+def loader_lag(bootstrap: str, prefix: str, streams: Iterable[str], **security) -> int:
+    """Records on the topics of ``streams`` that the loader's consumer group has not committed:
+    0 once the loader has written everything published to them so far."""
+    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
+    topics = [topic_for(stream, prefix) for stream in streams]
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, **security)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **security)
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        ends = consumer.end_offsets(parts)
+        committed = admin.list_consumer_group_offsets(LOADER_GROUP)
+        return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
+    finally:
+        consumer.close()
+        admin.close()
+
+
 def wait_for_broker(bootstrap: str, timeout: float = 60.0, **security) -> None:
     """Block until the broker answers a metadata request; raise ``Unreachable`` after ``timeout``
     seconds. The client's own error lines while it waits stay out of the log."""

@@ -12,14 +12,9 @@ import subprocess
 import sys
 import time
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-
+from shared.broker import loader_lag
 from shared.records import STREAMS
 from shared.settings import get_settings
-from shared.topics import topic_for
-
-LOADER_GROUP = "insertcoin-loader"  # services/loader/consumer.py GROUP_ID
-
 
 def say(message: str) -> None:
     print(f"demo: {message}", file=sys.stderr, flush=True)
@@ -48,27 +43,12 @@ def crawl_all(first: dt.date, last: dt.date) -> list[str]:
     return [name for name, proc in procs.items() if proc.wait() != 0]
 
 
-def loader_lag(bootstrap: str, prefix: str) -> int:
-    """Records on the stream topics the loader's group has not committed yet."""
-    topics = [topic_for(stream, prefix) for stream in STREAMS]
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
-        ends = consumer.end_offsets(parts)
-        committed = admin.list_consumer_group_offsets(LOADER_GROUP)
-        return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
-    finally:
-        consumer.close()
-        admin.close()
-
-
 def wait_for_loader(timeout: float) -> bool:
     settings = get_settings()
     deadline = time.monotonic() + timeout
     lag = None
     while time.monotonic() < deadline:
-        lag = loader_lag(settings.kafka_bootstrap_servers, settings.kafka_topic_prefix)
+        lag = loader_lag(settings.kafka_bootstrap_servers, settings.kafka_topic_prefix, STREAMS)
         if lag == 0:
             return True
         say(f"loader: {lag} records to go")

@@ -25,14 +25,14 @@ from services.loader.decode import Decoded, decode_batch, start_decoder
 from services.loader.pool import DecoderPool
 from services.loader.retrying import TRANSIENT as _TRANSIENT_DB, db_retry
 from services.loader.writer import BatchWriter, DeadLetter
-from shared.broker import librdkafka_security_config, make_producer
+from shared.broker import LOADER_GROUP, librdkafka_security_config, make_producer
 from shared.records import STREAMS
 from shared.settings import Settings
 from shared.topics import DEAD_LETTER, topic_for
 
 log = logging.getLogger(__name__)
 
-GROUP_ID = "insertcoin-loader"
+GROUP_ID = LOADER_GROUP
 
 Partition = tuple[str, int]  # (topic, partition): cheaper per message than a TopicPartition
 

@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default day: the latest day with top movers)")
     parser.add_argument("--no-notify", action="store_true",
                         help="store the list, send nothing (default: send to Telegram and the webhook where configured)")
+    parser.add_argument("--no-refresh", action="store_true",
+                        help="rank on what is loaded, without the last board and news pass (default: "
+                             "crawl the board and the news once more and wait for the loader first)")
+    parser.add_argument("--refresh-budget", type=float, default=900.0,
+                        help="seconds the last pass (crawls and loading) may take before the list is made "
+                             "without the rest, and says so (default 900: 08:40 -> 08:55 KST)")
     parser.add_argument("--url", help="database URL (default ML_DATABASE_URL, else DATABASE_URL)")
 
 
@@ -43,8 +49,10 @@ def _is_session(day: dt.date) -> bool:
     return bool(exchange_calendars.get_calendar("XKRX").is_session(day.isoformat()))
 
 
-def make(url: str, day: dt.date, top: int, window: int):
+def make(url: str, day: dt.date, top: int, window: int, caveats: tuple[str, ...] = ()):
     """Rank and store ``day``'s watchlist; returns it and the seconds it took."""
+    import dataclasses
+
     from services.watchlist.rank import load_overnight, rank
     from services.watchlist.store import replace_watchlist
 
@@ -52,6 +60,7 @@ def make(url: str, day: dt.date, top: int, window: int):
     conn = dataset.connect(url)
     try:
         watchlist = rank(load_overnight(conn, day, window), day, top=top, window=window)
+        watchlist = dataclasses.replace(watchlist, caveats=caveats)
         replace_watchlist(conn, watchlist)
     finally:
         conn.close()
@@ -65,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise SystemExit("insertcoin watchlist: --top must be at least 1")
+    if args.refresh_budget <= 0:
+        raise SystemExit("insertcoin watchlist: --refresh-budget must be positive")
     url = database_url(args.url)
     if args.score:
         conn = dataset.connect(url)
@@ -89,15 +100,20 @@ def run(args: argparse.Namespace) -> int:
         log.warning("%s is not a KRX trading day: no watchlist made", day)
         print(f"{day} is not a KRX trading day: no watchlist made")
         return 0
+    caveats: tuple[str, ...] = ()
+    if not args.no_refresh:
+        from services.watchlist.refresh import last_pass
+
+        caveats = tuple(last_pass(day, args.refresh_budget))
     try:
-        watchlist, seconds = make(url, day, args.top, args.window)
+        watchlist, seconds = make(url, day, args.top, args.window, caveats)
     except ValueError as exc:
         log.error("no watchlist for %s: %s", day, exc)
         return 1
     log.info("watchlist stored", extra={"trade_date": str(day), "stocks": len(watchlist.rows),
                                         "n_ranked": watchlist.n_ranked, "seconds": round(seconds, 2)})
     print(f"{day}: top {len(watchlist.rows)} of {watchlist.n_ranked} stocks stored in "
-          f"{seconds:.1f} s")
+          f"{seconds:.1f} s" + "".join(f"\ncaveat: {c}" for c in caveats))
     if args.no_notify:
         return 0
     failures = notify(watchlist, get_settings())

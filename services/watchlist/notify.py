@@ -24,6 +24,7 @@ def message_text(watchlist: Watchlist) -> str:
         top = next((x for x in r.reasons if x["contribution"] > 0 and x["medium"] != "controls"), None)
         why = f" - {top['medium']}: {top['detail']}" if top else ""
         lines.append(f"{r.rank}. {r.name or ''} ({r.code}) {r.probability:.0%}{why}")
+    lines += [f"caveat: {caveat}" for caveat in watchlist.caveats]
     return "\n".join(lines)
 
 
@@ -31,7 +32,7 @@ def payload(watchlist: Watchlist) -> dict:
     """The webhook's JSON body."""
     return {"type": "insertcoin.watchlist", "trade_date": watchlist.trade_date.isoformat(),
             "data_until": watchlist.data_until.isoformat(), "model": watchlist.model,
-            "n_ranked": watchlist.n_ranked,
+            "n_ranked": watchlist.n_ranked, "caveats": list(watchlist.caveats),
             "stocks": [{"rank": int(r.rank), "code": r.code, "name": r.name, "score": r.score,
                         "probability": r.probability, "reasons": r.reasons}
                        for r in watchlist.rows.itertuples()]}

@@ -34,6 +34,7 @@ class Watchlist:
     n_ranked: int
     data_until: dt.datetime   # D's open (UTC): nothing stamped at or after it was read
     model: str
+    caveats: tuple[str, ...] = ()   # what the list may miss (a failed last pass), said wherever it goes
 
 
 def open_utc(day: dt.date) -> dt.datetime:

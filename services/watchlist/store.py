@@ -14,12 +14,12 @@ def replace_watchlist(conn, watchlist: Watchlist) -> int:
     """Replace the rows of the watchlist's day in one transaction; returns rows written."""
     rows = [(watchlist.trade_date, int(r.rank), r.code, r.score, r.probability,
              json.dumps(r.reasons, ensure_ascii=False), watchlist.n_ranked, watchlist.model,
-             watchlist.data_until) for r in watchlist.rows.itertuples()]
+             watchlist.data_until, list(watchlist.caveats)) for r in watchlist.rows.itertuples()]
     with conn, conn.cursor() as cur:
         cur.execute("DELETE FROM if_watchlist WHERE trade_date = %s", (watchlist.trade_date,))
         if rows:
             execute_values(cur, "INSERT INTO if_watchlist (trade_date, rank, code, score, probability, "
-                                "reasons, n_ranked, model, data_until) VALUES %s", rows)
+                                "reasons, n_ranked, model, data_until, caveats) VALUES %s", rows)
     return len(rows)
 
 

@@ -3,6 +3,7 @@ stamped before the open, goes to Telegram and a webhook (local stand-ins speakin
 protocols), and is scored against the day's movers the next evening."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -41,12 +42,14 @@ def _sql(url, sql, params=()):
         return cur.fetchall() if cur.description else []
 
 
-def _watchlist(urls, *args, **env) -> subprocess.CompletedProcess:
+def _watchlist(urls, *args, refresh: bool = False, **env) -> subprocess.CompletedProcess:
+    """``insertcoin watchlist``; without its last crawl pass unless ``refresh`` (tests/crawl has the
+    pass against the replay site)."""
     environ = {k: v for k, v in os.environ.items()
                if not k.startswith(("TELEGRAM_", "WATCHLIST_"))}
     environ.update(ML_DATABASE_URL=urls["ml"], **env)
-    return subprocess.run([sys.executable, "-m", "shared.cli", "watchlist", *args], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, timeout=300)
+    command = [sys.executable, "-m", "shared.cli", "watchlist", *args, *([] if refresh else ["--no-refresh"])]
+    return subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300)
 
 
 def test_given_a_day_when_making_the_watchlist_then_telegram_and_the_webhook_get_the_stored_list(
@@ -184,3 +187,29 @@ def test_given_a_list_when_formatting_the_message_and_payload_then_every_stock_a
     assert "1. 삼성전자 (005930) 41% - board: 12 board posts" in message_text(watchlist)
     body = json.loads(json.dumps(payload(watchlist), ensure_ascii=False))
     assert body["stocks"][0]["reasons"][1]["detail"] == "12 board posts" and body["n_ranked"] == 2500
+    assert body["caveats"] == [] and "caveat" not in message_text(watchlist)
+    warned = dataclasses.replace(watchlist, caveats=("board: the last pass (crawl stockdebate) failed with exit 5",))
+    assert message_text(warned).endswith("\ncaveat: board: the last pass (crawl stockdebate) failed with exit 5")
+    assert payload(warned)["caveats"] == list(warned.caveats)
+
+
+def test_given_a_last_pass_that_cannot_reach_kafka_when_making_the_watchlist_then_the_list_is_made_and_says_what_it_may_miss(
+        scored):
+    urls, days = scored
+    day = days[-1]
+    before = _sql(urls["admin"], "SELECT code FROM if_watchlist WHERE trade_date = %s ORDER BY rank", (day,))
+    try:
+        result = _watchlist(urls, "--date", day.isoformat(), "--top", "5", "--no-notify", "--refresh-budget", "20",
+                            refresh=True, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", LOG_LEVEL="WARNING")
+        assert result.returncode == 0, result.stderr[-3000:]
+        stored = _sql(urls["admin"], "SELECT code, caveats FROM if_watchlist WHERE trade_date = %s ORDER BY rank",
+                      (day,))
+        assert [c for c, _ in stored] == [c for (c,) in before]        # the same list, from what is loaded
+        caveats = stored[0][1]
+        assert any(c.startswith("board: the last pass (crawl stockdebate) failed") for c in caveats), caveats
+        assert any(c.startswith("news: the last pass (crawl news) failed") for c in caveats), caveats
+        assert any(c.startswith("loader:") for c in caveats), caveats
+        assert all(row[1] == caveats for row in stored)
+        assert "caveat: board: the last pass" in result.stdout
+    finally:
+        _restore(urls, day)
