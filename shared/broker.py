@@ -191,7 +191,6 @@ class Publisher:
         self.source = source
         self.run_id = run_id
         self.producer = producer or make_producer(settings)
-        self.sent = 0
         self._futures: list = []
 
     def publish(self, record: Record) -> None:
@@ -203,7 +202,6 @@ class Publisher:
         future = self.producer.send(topic, key=envelope.key.encode(),
                                     value=envelope.model_dump_json().encode())
         self._futures.append(future)
-        self.sent += 1
         if len(self._futures) >= 10_000:
             self._settle()
 

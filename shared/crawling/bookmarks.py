@@ -22,11 +22,11 @@ LISTING_KEY = "stockcode:listing"
 
 
 class Bookmarks:
-    """The bookmarks of a run: what was read at the start, and what the run changed."""
+    """The bookmarks of a run: what was read at the start, and what the run changed and has not
+    written yet."""
 
     def __init__(self, values: dict[str, dict] | None = None):
         self.values: dict[str, dict] = dict(values or {})
-        self.changed: dict[str, dict] = {}
         self.unwritten: dict[str, dict] = {}
 
     def get(self, key: str) -> dict | None:
@@ -36,7 +36,6 @@ class Bookmarks:
         """Change a bookmark. Call it only once the unit's records were handed to the pipeline:
         it is written at the next checkpoint, after those records are delivered."""
         self.values[key] = value
-        self.changed[key] = value
         self.unwritten[key] = value
 
     def take_unwritten(self) -> dict[str, dict]:

@@ -58,10 +58,6 @@ class CrawlPlan:
     today: dt.date | None = None
     shard: tuple[int, int] | None = None
 
-    @property
-    def asked_dates(self) -> bool:
-        return self.first is not None
-
     def day(self) -> dt.date:
         return self.today or today_kst()
 

@@ -38,7 +38,6 @@ class RecordSender:
         self.head = envelope_head(source, run_id)
         self.run_id = run_id
         self._heads: dict[str, bytes] = {}
-        self.sent = 0
         self.failed = 0
         self.first_failure: BaseException | None = None
         self._topics: dict[str, str] = {}
@@ -53,7 +52,6 @@ class RecordSender:
             topic = self._topics[record.stream] = topic_for(record.stream, self.prefix)
         future = self.producer.send(topic, key=record.key().encode(), value=envelope_json(record, head))
         future.add_errback(self._on_failure)
-        self.sent += 1
 
     def _on_failure(self, error: BaseException) -> None:  # runs on the producer's I/O thread
         self.failed += 1

@@ -8,10 +8,10 @@ import uuid
 
 import psycopg2
 
-from ml import dataset
 from ml.cli import score_range
 from ml.scoring import ScoringConfig
 from shared import stack
+from tests.truth import load_truth
 
 START, END = dt.date(2025, 1, 1), dt.date(2025, 4, 30)
 CONFIG = ScoringConfig(window=250, min_train=30, step=21, n_perm=399, n_boot=200, seed=0)
@@ -60,7 +60,7 @@ def fill(urls: dict[str, str], world) -> list[dt.date]:
     from services.watchlist.cli import make
     from services.watchlist.store import score_watchlist
 
-    dataset.load_truth(world / "truth", urls["admin"])
+    load_truth(world / "truth", urls["admin"])
     score_range(urls["ml"], START, END, CONFIG)
     with psycopg2.connect(urls["ml"]) as conn, conn.cursor() as cur:
         cur.execute("SELECT DISTINCT trade_date FROM if_top_mover ORDER BY 1 DESC LIMIT %s", (WATCH_DAYS,))

@@ -29,12 +29,12 @@ import psycopg2
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ml import dataset  # noqa: E402
 from ml.cli import score_range  # noqa: E402
 from ml.scoring import ScoringConfig  # noqa: E402
 from shared import stack  # noqa: E402
 from tests.api.conftest import start_server, stop_server  # noqa: E402
 from tests.api.world import create_database  # noqa: E402
+from tests.truth import load_truth  # noqa: E402
 
 
 def locust(kind: str, host: str, users: int, seconds: int, env: dict, out: Path) -> dict:
@@ -128,7 +128,7 @@ def setup(urls: dict[str, str], world: Path, lists: int, report: dict) -> None:
     from services.watchlist.store import score_watchlist
 
     t0 = time.perf_counter()
-    report["rows"] = dataset.load_truth(world / "truth", urls["admin"])
+    report["rows"] = load_truth(world / "truth", urls["admin"])
     report["load_s"] = round(time.perf_counter() - t0, 1)
     with psycopg2.connect(urls["admin"]) as conn, conn.cursor() as cur:
         cur.execute("ANALYZE")

@@ -89,6 +89,8 @@ def run_loader(settings: Settings, expected: int, decoders: int | None) -> tuple
     started = time.monotonic()
     extra = ["--group-id", f"bench-{uuid.uuid4().hex[:8]}"]
     extra += [] if decoders is None else ["--decoders", str(decoders)]
+    clocks = Path(tempfile.mkdtemp()) / "clocks.json"
+    extra += ["--clocks-file", str(clocks)]
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "load", "--until-idle",
                                  "--idle-seconds", "0.5", "--batch-seconds", "0.5", "--batch-size", "50000", *extra],
@@ -108,8 +110,7 @@ def run_loader(settings: Settings, expected: int, decoders: int | None) -> tuple
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(err.read().decode()[-3000:])
-        out.seek(0)
-        summary = json.loads(out.read().decode().strip().splitlines()[-1])
+        summary = json.loads(clocks.read_text())
         loading, elapsed = summary["loading_seconds"], summary["monotonic"]["committed"] - started
     with psycopg2.connect(settings.database_url.get_secret_value()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM if_stock_daily_price")

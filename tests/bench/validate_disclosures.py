@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from ml.dataset import frames_from_truth  # noqa: E402
+from tests.truth import frames_from_truth  # noqa: E402
 from ml.features import build_panel  # noqa: E402
 from ml.scoring import ScoringConfig, rolling_scores  # noqa: E402
 from services.replay.effects import Effect, EffectsConfig  # noqa: E402

@@ -22,7 +22,7 @@ moving with no media; how often the planted medium still ranks first / has p < 0
 
 Worlds come from ``services.replay.simulate.build_world``; their truth records (financial events
 from ``truth/financial_events.jsonl``) are scored without a database
-(``ml.dataset.frames_from_truth``), through the same features and models as ``insertcoin score``.
+(``tests.truth.frames_from_truth``), through the same features and models as ``insertcoin score``.
 Exit code 1 when a check fails.
 
 ``--visibility WORLD`` counts the world's financial events (all, and the planted ones) that a crawl
@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ml.dataset import frames_from_truth
+from tests.truth import frames_from_truth
 from ml.features import build_panel
 from ml.scoring import ScoringConfig, rolling_scores
 
@@ -76,7 +76,7 @@ def bench(world: Path, baseline: Path | None = None, rounds: int = 1) -> int:
 
     import psycopg2
 
-    from ml.dataset import load_truth
+    from tests.truth import load_truth
     from shared import stack
     from urllib.parse import urlsplit, urlunsplit
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.dataset import financial_events_from_truth
+from tests.truth import financial_events_from_truth
 from ml.features import financial_features
 
 LINES = (

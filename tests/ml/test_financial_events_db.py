@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 from ml import dataset
+from tests.truth import financial_events_from_truth
 
 pytestmark = pytest.mark.integration
 START, END = dt.date(2025, 1, 1), dt.date(2025, 3, 31)
@@ -84,7 +85,7 @@ def test_given_loads_at_publication_times_when_loading_events_then_sql_returns_e
                                             backfill + dt.timedelta(days=200))
     finally:
         conn.close()
-    truth = dataset.financial_events_from_truth(world / "truth" / "financial_events.jsonl")
+    truth = financial_events_from_truth(world / "truth" / "financial_events.jsonl")
     rows = [orjson.loads(line) for line in (world / "truth" / "financial_events.jsonl").read_bytes().splitlines()]
     truth["period"] = [(r["period_type"], r["period"]) for r in rows]
     # The backfill's actuals are history, not news: SQL dates new statements from an hour after a

@@ -10,6 +10,7 @@ import pytest
 from ml import dataset
 from ml.cli import score_range
 from ml.scoring import ScoringConfig
+from tests.truth import load_truth
 
 pytestmark = pytest.mark.integration
 START, END = dt.date(2025, 1, 1), dt.date(2025, 4, 30)
@@ -36,7 +37,7 @@ def _fetch(url, sql, params=()):
 
 def test_given_a_board_led_world_when_scoring_then_board_ranks_first_on_the_predictive_clock_only(
         world, database):
-    dataset.load_truth(world / "truth", database["admin"])
+    load_truth(world / "truth", database["admin"])
     score_range(database["ml"], START, END, CONFIG)
     yearly = {(clock, medium): (rank, p, significant) for clock, medium, rank, p, significant in _fetch(
         database["analyst"], "SELECT clock, medium, rank, p_adjusted, significant FROM v_influence_yearly "
@@ -54,7 +55,7 @@ def test_given_a_board_led_world_when_scoring_then_board_ranks_first_on_the_pred
 
 
 def test_given_scores_when_rescoring_the_same_range_then_rows_are_replaced_not_added(world, database):
-    dataset.load_truth(world / "truth", database["admin"])
+    load_truth(world / "truth", database["admin"])
     tables = ("if_top_mover", "if_media_influence_daily", "m_media_influence", "m_media_pca")
     count = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
     score_range(database["ml"], START, END, CONFIG)
@@ -80,7 +81,7 @@ def test_given_scores_when_writing_the_report_then_the_page_shows_influence_and_
         world, database, tmp_path):
     from ml.report import load_report, write_report
 
-    dataset.load_truth(world / "truth", database["admin"])
+    load_truth(world / "truth", database["admin"])
     score_range(database["ml"], START, END, CONFIG)
     conn = dataset.connect(database["analyst"])
     try:
