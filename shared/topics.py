@@ -7,13 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.records import STREAMS
+from shared.streams import DECLARED, STREAMS_BY_NAME
 
-#: Partition counts follow volume: prices and posts are per stock per day, the rest is small.
-PARTITIONS: dict[str, int] = {
-    "daily_price": 6, "board_post": 6, "financial_statement": 3, "stock_listing": 3,
-    "stock_valuation": 3, "news_rank": 3, "disclosure": 3,
-}
 DEAD_LETTER = "dead_letter"
 #: Crawl bookmarks (last post seen, last day fetched): compacted, so the newest per key survives.
 BOOKMARKS = "bookmarks"
@@ -28,14 +23,14 @@ class Topic:
 
 def topic_for(stream: str, prefix: str = "insertcoin.") -> str:
     """The topic a stream's records (or the dead letter, or bookmarks) travel on."""
-    if stream not in STREAMS and stream not in (DEAD_LETTER, BOOKMARKS):
+    if stream not in STREAMS_BY_NAME and stream not in (DEAD_LETTER, BOOKMARKS):
         raise KeyError(f"unknown stream {stream!r}")
     return prefix + stream
 
 
 def all_topics(prefix: str = "insertcoin.") -> list[Topic]:
-    """Every topic the fleet needs, with its partition count."""
-    topics = [Topic(topic_for(s, prefix), PARTITIONS.get(s, 1)) for s in STREAMS]
+    """Every topic the fleet needs, with its partition count (shared/streams.py)."""
+    topics = [Topic(topic_for(s.name, prefix), s.partitions, s.compacted) for s in DECLARED]
     topics.append(Topic(topic_for(DEAD_LETTER, prefix), 1))
     topics.append(Topic(topic_for(BOOKMARKS, prefix), 1, compacted=True))
     return topics

@@ -8,7 +8,8 @@ from kafka import KafkaConsumer
 
 from shared.broker import Publisher, list_topics
 from shared.records import DailyPrice, Envelope
-from shared.topics import PARTITIONS, all_topics
+from shared.streams import STREAMS_BY_NAME
+from shared.topics import all_topics
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +18,7 @@ def test_given_stack_up_when_status_then_every_fleet_topic_exists_with_its_parti
     topics = list_topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"])
     for topic in all_topics(topic_prefix):
         assert topics.get(topic.name) == topic.partitions, topic.name
-    assert topics[topic_prefix + "daily_price"] == PARTITIONS["daily_price"]
+    assert topics[topic_prefix + "daily_price"] == STREAMS_BY_NAME["daily_price"].partitions
 
 
 def test_given_a_published_record_when_consumed_then_the_same_envelope_comes_back(settings):

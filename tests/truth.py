@@ -12,29 +12,15 @@ import pandas as pd
 import psycopg2
 
 from ml.dataset import is_stock_code
+from shared.streams import STREAMS_BY_NAME
 
 # --------------------------------------------------------------------------- truth -> tables
-#: stream -> (table, columns in the record, in table order)
-TRUTH_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "stock_listing": ("m_stock", ("code", "name", "market", "sector", "security_type", "listed_date",
-                                  "fiscal_month", "market_cap")),
-    "daily_price": ("if_stock_daily_price", ("code", "trade_date", "open", "high", "low", "close",
-                                             "volume", "halted", "change", "foreign_ratio")),
-    "board_post": ("if_board_post", ("code", "post_id", "posted_at", "title", "body", "author", "views",
-                                     "likes", "dislikes", "comment_count", "hidden", "reply_depth")),
-    "news_rank": ("if_news_rank", ("rank_date", "section", "rank", "title", "url", "press",
-                                   "article_id")),
-    "financial_statement": ("if_financial_statement", ("code", "period_type", "period", "metric",
-                                                        "is_estimate", "value", "unit")),
-    "fear_greed": ("if_fear_greed", ("as_of_date", "score", "rating", "market_momentum",
-                                     "stock_price_strength", "stock_price_breadth", "put_call_options",
-                                     "market_volatility", "junk_bond_demand", "safe_haven_demand")),
-    "fx_rate": ("if_fx_rate", ("rate_date", "currency", "unit", "deal_base_rate", "ttb", "tts",
-                               "name")),
-}
+#: The streams a simulated world's truth holds as records (tables and columns: shared/streams.py).
+TRUTH_STREAMS = ("stock_listing", "daily_price", "board_post", "news_rank", "financial_statement",
+                 "fear_greed", "fx_rate")
 
 
-def load_truth(folder: Path, url: str, *, streams: tuple[str, ...] = tuple(TRUTH_TABLES),
+def load_truth(folder: Path, url: str, *, streams: tuple[str, ...] = TRUTH_STREAMS,
                extracted_at: dt.datetime | None = None) -> dict[str, int]:
     """COPY a simulated world's ``truth/<stream>.jsonl`` records into the tables at ``url``
     (provenance: source ``simulate``, run_id ``truth``). Returns rows copied per stream."""
@@ -42,7 +28,7 @@ def load_truth(folder: Path, url: str, *, streams: tuple[str, ...] = tuple(TRUTH
     counts: dict[str, int] = {}
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         for stream in streams:
-            table, cols = TRUTH_TABLES[stream]
+            table, cols = STREAMS_BY_NAME[stream].table, STREAMS_BY_NAME[stream].columns
             path = Path(folder) / f"{stream}.jsonl"
             if not path.exists():
                 raise FileNotFoundError(f"truth stream {stream}: {path} does not exist")

@@ -371,7 +371,7 @@ def contract_records(model: type[R], rows: list[dict[str, Any]], *, head: type[R
 def register(name: str, streams: tuple[str, ...], description: str, *, source: str | None = None):
     """Register a parser function under ``name``; ``source`` is the envelope source its records are
     published with when it is not the crawling service's (a poorer fallback the loader ranks
-    below the service's own records, see services/loader/tables.py ``PRECEDENCE``). The wrapper
+    below the service's own records, see ``Stream.precedence`` in shared/streams.py). The wrapper
     enforces the refusal rules:
     non-2xx statuses are refused, a :class:`Refusal` becomes ``ParseError`` (or its kind) and any
     other exception is wrapped, so callers only ever see ``ParseError``."""

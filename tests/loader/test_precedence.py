@@ -1,4 +1,4 @@
-"""Source precedence (services/loader/tables.py ``PRECEDENCE``): a record from a poorer source
+"""Source precedence (``Stream.precedence``, shared/streams.py): a record from a poorer source
 never replaces a richer source's row for the same key, whichever arrives first, across batches and
 within one batch. Through a real Kafka topic and the loader into a real PostgreSQL."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from services.loader.consumer import Loader
-from services.loader.tables import PRECEDENCE
+from shared.streams import STREAMS_BY_NAME
 from shared.parsers import PARSERS
 from shared.records import FearGreed
 from tests.loader.streams import envelope_bytes, produce
@@ -42,7 +42,7 @@ RICH = (77.8, *COMPONENTS.values(), "fear-greed")
 
 
 def test_the_fear_greed_page_source_ranks_below_the_json():
-    assert PRECEDENCE["fear_greed"].index(PAGE_SOURCE) > PRECEDENCE["fear_greed"].index("fear-greed")
+    assert STREAMS_BY_NAME["fear_greed"].precedence.index(PAGE_SOURCE) > STREAMS_BY_NAME["fear_greed"].precedence.index("fear-greed")
 
 
 @pytest.mark.parametrize("order", ["json-then-page", "page-then-json"])
