@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from shared.records import Envelope, Record
+import orjson
+
+from shared.records import UTC, Record
 from shared.settings import Settings
 from shared.topics import Topic, all_topics, topic_for
 
@@ -179,42 +182,60 @@ def make_producer(settings: Settings, **overrides) -> KafkaProducer:
     return KafkaProducer(**config)
 
 
-class Publisher:
-    """Envelopes records and sends them to their stream's topic, keyed by the natural key.
+# --------------------------------------------------------------------------- publishing
+# The envelope JSON is assembled around the record's own pydantic JSON (no intermediate dict, no
+# second validation): byte for byte what ``Envelope.wrap(record, ...).model_dump_json()`` gives
+# (tests/crawl/test_plumbing.py), at crawl speed.
+def envelope_json(record: Record, head: bytes, extracted_at: dt.datetime | None = None) -> bytes:
+    """The envelope of ``record`` as JSON; ``head`` is :func:`envelope_head` of its source and run."""
+    stamp = orjson.dumps(extracted_at or dt.datetime.now(UTC), option=orjson.OPT_UTC_Z)
+    return b"".join((b'{"stream":"', record.stream.encode(), b'","schema_version":',
+                     str(record.schema_version).encode(), b',"key":', orjson.dumps(record.key()), head,
+                     b',"extracted_at":', stamp, b',"record":', record.__pydantic_serializer__.to_json(record),
+                     b"}"))
 
-    ``flush()`` must be called (``close()`` does it) before a crawl reports success: it raises if any
-    send failed, so a run never claims records it did not deliver.
-    """
+
+def envelope_head(source: str, run_id: str) -> bytes:
+    """The envelope fields shared by every record of a run."""
+    return b',"source":' + orjson.dumps(source) + b',"run_id":' + orjson.dumps(run_id)
+
+
+class Publisher:
+    """Sends records to their stream's topic keyed by the natural key (acks=all, idempotent), as
+    envelopes assembled by :func:`envelope_json`; delivery failures are counted by a callback, not
+    kept as a future per record. ``flush()`` (``close()`` does it) raises once any send failed, so
+    a run never claims records it did not deliver."""
 
     def __init__(self, settings: Settings, *, source: str, run_id: str, producer=None):
-        self.settings = settings
-        self.source = source
-        self.run_id = run_id
         self.producer = producer or make_producer(settings)
-        self._futures: list = []
+        self.prefix = settings.kafka_topic_prefix
+        self.head = envelope_head(source, run_id)
+        self.run_id = run_id
+        self._heads: dict[str, bytes] = {}
+        self.failed = 0
+        self.first_failure: BaseException | None = None
+        self._topics: dict[str, str] = {}
 
-    def publish(self, record: Record) -> None:
-        envelope = Envelope.wrap(record, source=self.source, run_id=self.run_id)
-        self.send_envelope(envelope)
+    def publish(self, record: Record, source: str | None = None) -> None:
+        """Send one record; ``source`` overrides the publisher's envelope source for it."""
+        head = self.head
+        if source is not None:
+            head = self._heads.get(source) or self._heads.setdefault(source, envelope_head(source, self.run_id))
+        topic = self._topics.get(record.stream)
+        if topic is None:
+            topic = self._topics[record.stream] = topic_for(record.stream, self.prefix)
+        future = self.producer.send(topic, key=record.key().encode(), value=envelope_json(record, head))
+        future.add_errback(self._on_failure)
 
-    def send_envelope(self, envelope: Envelope) -> None:
-        topic = topic_for(envelope.stream, self.settings.kafka_topic_prefix)
-        future = self.producer.send(topic, key=envelope.key.encode(),
-                                    value=envelope.model_dump_json().encode())
-        self._futures.append(future)
-        if len(self._futures) >= 10_000:
-            self._settle()
-
-    def _settle(self) -> None:
-        self.producer.flush()
-        failed = [f for f in self._futures if f.failed()]
-        self._futures.clear()
-        if failed:
-            raise RuntimeError(f"{len(failed)} records were not delivered: {failed[0].exception!r}")
+    def _on_failure(self, error: BaseException) -> None:  # runs on the producer's I/O thread
+        self.failed += 1
+        self.first_failure = self.first_failure or error
 
     def flush(self) -> None:
-        """Wait until every record sent so far is acknowledged by all in-sync replicas."""
-        self._settle()
+        """Wait until every record sent so far is acknowledged; raise if any was not."""
+        self.producer.flush()
+        if self.failed:
+            raise RuntimeError(f"{self.failed} records were not delivered: {self.first_failure!r}")
 
     def close(self) -> None:
         try:

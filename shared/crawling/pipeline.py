@@ -9,8 +9,8 @@ import logging
 import signal
 import time
 
+from shared.broker import Publisher
 from shared.crawling.bookmarks import send_bookmarks
-from shared.crawling.envelopes import RecordSender
 from shared.crawling.ledger import DeliveryLedger, RecordBatch
 from shared.records import UTC, CrawlRun, Record
 
@@ -31,7 +31,7 @@ class KafkaPipeline:
     flushes, writes the remaining bookmarks and the ``crawl_run`` record, and closes."""
 
     def __init__(self):
-        self.sender: RecordSender | None = None
+        self.sender: Publisher | None = None
         self.records = 0
         self.started_at = dt.datetime.now(UTC)
         self.delivery_error: str | None = None
@@ -46,7 +46,7 @@ class KafkaPipeline:
         spider = spider or self.crawler.spider
         self.spider = spider
         self.started_at = dt.datetime.now(UTC)
-        self.sender = RecordSender(spider.app_settings, source=spider.service, run_id=spider.run_id)
+        self.sender = Publisher(spider.app_settings, source=spider.service, run_id=spider.run_id)
         self.ledger = spider.ledger = DeliveryLedger()
         self.ledger.on_ready = self._maybe_checkpoint
         self.stats = spider.crawler.stats
@@ -56,12 +56,12 @@ class KafkaPipeline:
 
     def process_item(self, item, spider=None):
         if isinstance(item, RecordBatch):
-            send, source = self.sender.send, item.source
+            send, source = self.sender.publish, item.source
             for record in item.records:
                 send(record, source)
             self.records += len(item.records)
         elif isinstance(item, Record):
-            self.sender.send(item)
+            self.sender.publish(item)
             self.records += 1
         else:
             raise TypeError(f"crawlers yield contract records, got {type(item).__name__}")
@@ -128,7 +128,7 @@ class KafkaPipeline:
                     **spider.run_detail()},
         )
         try:
-            self.sender.send(run)
+            self.sender.publish(run)
             self.sender.close()
         except Exception as err:  # noqa: BLE001
             status, message = "failed", f"crawl_run or bookmarks not delivered to Kafka: {err}"

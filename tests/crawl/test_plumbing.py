@@ -12,7 +12,7 @@ from services.stockreport.spider import merge_coverage, missing_range
 from shared.crawling.archive import Archive, mask_secrets
 from shared.crawling.config import CrawlConfig, CrawlEnv, scrapy_settings
 from shared.crawling.days import CrawlPlan, krx_sessions, shard_of
-from shared.crawling.envelopes import envelope_head, envelope_json
+from shared.broker import envelope_head, envelope_json
 from shared.crawling.ledger import DeliveryLedger
 from shared.crawling.middleware import backoff_delay
 from shared.records import BoardPost, DailyPrice, Envelope
