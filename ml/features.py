@@ -392,7 +392,7 @@ def build_panel(prices: pd.DataFrame, stocks: pd.DataFrame, board: pd.DataFrame,
                 fx: pd.DataFrame, disclosures: pd.DataFrame | None = None) -> Panel:
     """Assemble every feature, flag and outcome of the loaded frames into one Panel (no
     ``disclosures``: the medium is all zeros, and so controls for nothing)."""
-    from ml import market
+    from ml import market_media
     from ml.disclosures import disclosure_features
 
     if prices.empty:
@@ -419,12 +419,12 @@ def build_panel(prices: pd.DataFrame, stocks: pd.DataFrame, board: pd.DataFrame,
             "financial": (feats["financial_new"] > 0) | (feats["financial_revision"] > 0),
             "disclosure": feats["disclosure_any"] > 0,
         }
-    mkt = market.market_media_features(fear_greed, fx, days)
-    outcomes = market.market_outcomes(pm["r"], pm["valid"])
+    mkt = market_media.market_media_features(fear_greed, fx, days)
+    outcomes = market_media.market_outcomes(pm["r"], pm["valid"])
     for clock in CLOCKS:
         panel.market[clock] = {**mkt[clock], "lag_big_movers": outcomes["lag_big_movers"],
                                "lag_dispersion": outcomes["lag_dispersion"]}
-    panel.market_active = market.market_active(mkt, MARKET_MEDIA)
+    panel.market_active = market_media.market_active(mkt, MARKET_MEDIA)
     panel.big_movers, panel.dispersion = outcomes["big_movers"], outcomes["dispersion"]
     panel.turbulent = outcomes["turbulent"]
     return panel

@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 import orjson
 from pydantic import ValidationError
 
-from services.loader.envelopes import VALIDATORS
+from services.loader.validators import VALIDATORS
 from services.loader.tables import SPECS
 from services.loader.writer import copy_text
 from shared.records import STREAMS, Record

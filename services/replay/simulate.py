@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.replay import board, disclosures, filings, macro, market, news, store, truth
+from services.replay import board, disclosures, filings, macro, news, simulated_prices, store, truth
 from services.replay.effects import EffectsConfig, load_effects
 from services.replay.listing import make_listing
 
@@ -76,12 +76,12 @@ def build_world(out: Path, *, stocks: int, start: dt.date, end: dt.date, seed: i
     listing = make_listing(r_list, stocks, end)
     fg = macro.fear_greed_series(r_fg, us_days)
     fx = macro.fx_series(r_fx, krx_days)
-    driver = market.market_driver(effects, krx_days, fg, fx)
-    halted = market.draw_halts(r_halt, stocks, len(krx_days))
-    plan = market.plan_movers(r_plan, effects, listing, halted, driver)
-    prices = market.simulate_prices(r_px, listing, halted, plan, driver)
-    indexes = {"KOSPI": market.index_series(prices, listing, "KOSPI", 2500.0),
-               "KOSDAQ": market.index_series(prices, listing, "KOSDAQ", 800.0)}
+    driver = simulated_prices.market_driver(effects, krx_days, fg, fx)
+    halted = simulated_prices.draw_halts(r_halt, stocks, len(krx_days))
+    plan = simulated_prices.plan_movers(r_plan, effects, listing, halted, driver)
+    prices = simulated_prices.simulate_prices(r_px, listing, halted, plan, driver)
+    indexes = {"KOSPI": simulated_prices.index_series(prices, listing, "KOSPI", 2500.0),
+               "KOSDAQ": simulated_prices.index_series(prices, listing, "KOSDAQ", 800.0)}
 
     bursts, news_planted, fin_planted, planted_filings = [], defaultdict(list), defaultdict(list), []
     since = dt.datetime.combine(_previous_session(krx_days[0]), board.CLOSE)  # day 0's lag-1 window

@@ -76,7 +76,7 @@ def test_given_timestamps_in_any_zone_when_written_as_copy_text_then_each_reads_
 
 def test_given_records_of_every_stream_when_their_natural_key_is_read_from_the_validated_values_then_it_is_record_key():
     from services.loader.decode import _READERS
-    from services.loader.envelopes import VALIDATORS
+    from services.loader.validators import VALIDATORS
     from shared.records import Envelope
     from tests.loader.test_envelopes import SAMPLES
 

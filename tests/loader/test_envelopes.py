@@ -1,7 +1,7 @@
 """The loader's dict validators say exactly what the contract's models say.
 
 Every stream's envelope is validated in the loader by the contract's core schema rewritten to
-produce dicts (services/loader/envelopes.py). For valid records of every stream (from the recorded
+produce dicts (services/loader/validators.py). For valid records of every stream (from the recorded
 parser fixtures and hand-made ones) and for many broken variants of each, the rewritten validator
 and the model validator must agree: the same values, or the same errors at the same places.
 """
@@ -14,7 +14,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from services.loader.envelopes import TYPED, VALIDATORS
+from services.loader.validators import TYPED, VALIDATORS
 from shared.parsers import parse
 from shared.records import STREAMS, CrawlRun, Envelope, Record, StockListing
 from tests.loader.streams import daily_price

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml import features, market
+from ml import features, market_media
 
 
 def _prices(rows):
@@ -73,7 +73,7 @@ def test_given_a_us_close_dated_the_day_before_when_aligning_then_it_is_the_pred
     fg = pd.DataFrame({"as_of_date": pd.to_datetime(["2025-03-07", "2025-03-10", "2025-03-11"]),
                        "score": [50.0, 40.0, 70.0]})
     fx = pd.DataFrame({"rate_date": pd.to_datetime(["2025-03-10"]), "rate": [1400.0]})
-    out = market.market_media_features(fg, fx, days)
+    out = market_media.market_media_features(fg, fx, days)
     assert out["predictive"]["fg_move"].tolist() == [0.0, 10.0]     # Friday's move, then Monday's
     assert out["explanatory"]["fg_move"].tolist() == [10.0, 30.0]
     assert out["predictive"]["fx_move"].tolist() == [0.0, 0.0]       # no rate dated before Monday

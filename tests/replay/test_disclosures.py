@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from services.replay.effects import Effect, EffectsConfig
-from services.replay.market import plan_movers
+from services.replay.simulated_prices import plan_movers
 from tests.replay.test_world import _parsed, _truth, key
 
 OPEN, CLOSE = dt.time(9, 0), dt.time(15, 30)
