@@ -12,21 +12,13 @@ import importlib
 import re
 
 from shared.cli import day
+from shared.crawlers import CRAWLERS
 from shared.crawling.days import CrawlPlan
 from shared.errors import EXIT_USAGE, UserError
 from shared.settings import get_settings
 
-#: CLI name -> spider class (module:attribute), imported only when used
-SERVICES: dict[str, str] = {
-    "stockcode": "services.stockcode.spider:StockCodeSpider",
-    "stockreport": "services.stockreport.spider:StockReportSpider",
-    "stockdebate": "services.stockdebate.spider:StockDebateSpider",
-    "financialreport": "services.financialreport.spider:FinancialReportSpider",
-    "news": "services.news.spider:NewsSpider",
-    "fear-greed": "services.fear_greed.spider:FearGreedSpider",
-    "fx": "services.fx.spider:FxSpider",
-    "disclosure": "services.disclosure.spider:DisclosureSpider",
-}
+#: CLI name -> spider class (module:attribute, shared/crawlers.py), imported only when used
+SERVICES: dict[str, str] = {c.command: c.spider for c in CRAWLERS.values()}
 
 
 def spider_class(service: str):

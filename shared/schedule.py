@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cron", required=True, help='cron expression, e.g. "10 16 * * 1-5", required')
+    parser.add_argument("--cron", required=True, help='cron expression, e.g. "0 9 * * 1-5", required')
     parser.add_argument("--tz", default="Asia/Seoul", help="time zone of the expression (default: %(default)s)")
     parser.add_argument("--run-at-start", action="store_true", help="also run once right away (default: off)")
     parser.add_argument("--max-runs", type=int, default=0, help="stop after N runs, 0: never (default: %(default)s)")
@@ -49,7 +49,7 @@ def checked(args: argparse.Namespace) -> list[str]:
         raise UserError(f"--tz {args.tz!r} is not a time zone (e.g. Asia/Seoul)", EXIT_USAGE) from None
     if not croniter.is_valid(args.cron):
         raise UserError(f"--cron {args.cron!r} is not a cron expression (minute hour day month weekday, "
-                        "e.g. \"10 16 * * 1-5\")", EXIT_USAGE)
+                        "e.g. \"0 9 * * 1-5\")", EXIT_USAGE)
     command_parser(command[0])[1].parse_args(command[1:])  # a bad argument: one line, exit 2
     return command
 

@@ -42,6 +42,7 @@ DATA_SECRETS = {
     "MetabasePasswordArn": f"insertcoin/{ENV}/db/metabase/password",
     "ApiKeysArn": f"insertcoin/{ENV}/api-keys",
     "KoreaeximAuthkeyArn": f"insertcoin/{ENV}/koreaexim-authkey",
+    "OpendartApiKeyArn": f"insertcoin/{ENV}/opendart-api-key",
     "MasterSecretArn": f"rds!db-insertcoin-{ENV}",
 }
 

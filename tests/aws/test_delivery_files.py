@@ -6,11 +6,12 @@ import re
 import yaml
 
 from shared import topics
+from shared.crawlers import DECLARED
 from tests.aws.cfn import ROOT, load_template
 
 ECS_ROLLING = {"loader": "LoaderTaskDefinition", "ml-worker": "MlWorkerTaskDefinition", "api": "ApiTaskDefinition"}
-CONTAINERS = ("stockcode", "stockreport", "stockdebate", "financialreport", "news", "fear-greed",
-              "fx", "loader", "ml-worker", "metabase", "api", "watchlist")
+CRAWLER_NAMES = tuple(c.command for c in DECLARED)
+CONTAINERS = (*CRAWLER_NAMES, "loader", "ml-worker", "metabase", "api", "watchlist")
 
 
 def _buildspec() -> dict:
@@ -104,7 +105,7 @@ def test_given_compose_then_every_ecs_container_is_a_compose_service_on_the_same
     missing = [c for c in CONTAINERS if c not in services]
     assert missing == []
     crawlers = load_template("crawlers")["Resources"]
-    for name in CONTAINERS[:7]:
+    for name in CRAWLER_NAMES:
         (container,) = [r["Properties"]["ContainerDefinitions"][0] for r in crawlers.values()
                         if r["Type"] == "AWS::ECS::TaskDefinition"
                         and r["Properties"]["ContainerDefinitions"][0]["Name"] == name]

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import boto3
 
+from shared.crawlers import DECLARED
 from tests.aws.cfn import REGION, load_template
 from tests.aws.conftest import BOOTSTRAP, ENV, IMAGE_TAG
 
-CRAWLERS = ("stockcode", "stockreport", "stockdebate", "financialreport", "news", "fear-greed", "fx")
-#: KST crons from the lead's brief, written by hand in EventBridge Scheduler syntax.
-EXPECTED_CRONS = {
-    "Stockcode": "cron(30 7 ? * MON-FRI *)",        # 07:30 weekdays
-    "Stockreport": "cron(10 16 ? * MON-FRI *)",     # 16:10 weekdays
-    "Stockdebate": "cron(0 * * * ? *)",             # hourly
-    "Financialreport": "cron(10 18 ? * MON-FRI *)",  # 18:10 weekdays
-    "News": "cron(50 23 * * ? *)",                  # 23:50 daily
-    "FearGreed": "cron(0 7 ? * TUE-SAT *)",         # 07:00 Tuesday-Saturday
-    "Fx": "cron(30 11 ? * MON-FRI *)",              # 11:30 weekdays
-}
+CRAWLERS = tuple(c.command for c in DECLARED)
+#: each crawler's KST cron (shared/crawlers.py) in EventBridge Scheduler syntax; the conversion
+#: itself is checked on hand-written cases in tests/test_generated.py
+EXPECTED_CRONS = {c.logical: c.eventbridge_cron for c in DECLARED}
 REGISTRY = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/{ENV}"
 REPO = f"{REGISTRY}/insertcoin"
 
@@ -45,7 +39,7 @@ def test_given_moto_then_only_the_unsupported_resource_types_were_left_out(deplo
         "registry": [], "network": [],
         "data": ["AnalystDatabaseUrl", "AnalystPassword", "ApiKeys", "KafkaCluster", "KafkaConfiguration",
                  "KoreaeximAuthkey", "LoaderDatabaseUrl", "LoaderPassword", "MetabasePassword",
-                 "MlDatabaseUrl", "MlPassword"],
+                 "MlDatabaseUrl", "MlPassword", "OpendartApiKey"],
         "app": ["MetabaseDeployApplication", "MetabaseDeploymentGroup"],
         "crawlers": [f"{c}CronSchedule" for c in sorted(EXPECTED_CRONS)],
         "pipeline": ["BuildProject", "Pipeline", "PipelineRole", "ReleaseProject"],
@@ -114,13 +108,18 @@ def test_given_the_app_stack_then_loader_ml_worker_and_metabase_run_as_services(
 
 
 def test_given_the_task_definitions_then_secrets_come_from_secrets_manager_and_crawlers_get_no_database(deployed):
-    for logical in ("Stockcode", "Stockreport", "Stockdebate", "Financialreport", "News", "FearGreed"):
-        container = _template_container("crawlers", f"{logical}TaskDefinition")
-        assert "Secrets" not in container
+    for crawler in DECLARED:
+        container = _template_container("crawlers", f"{crawler.logical}TaskDefinition")
         assert "DATABASE_URL" not in {e["Name"] for e in container["Environment"]}
+        if crawler.command not in ("fx", "disclosure"):
+            assert "Secrets" not in container
     fx = _template_container("crawlers", "FxTaskDefinition")
     assert fx["Secrets"] == [{"Name": "KOREAEXIM_AUTHKEY", "ValueFrom": {
         "Fn::ImportValue": {"Fn::Sub": "insertcoin-${EnvironmentName}-KoreaeximAuthkeyArn"}}}]
+    disclosure = _template_container("crawlers", "DisclosureTaskDefinition")
+    assert disclosure["Secrets"] == [{"Name": "OPENDART_API_KEY", "ValueFrom": {
+        "Fn::ImportValue": {"Fn::Sub": "insertcoin-${EnvironmentName}-OpendartApiKeyArn"}}}]
+    assert deployed.exports[f"insertcoin-{ENV}-OpendartApiKeyArn"]
     expected_urls = {"LoaderTaskDefinition": "LoaderDatabaseUrlArn",
                      "MlWorkerTaskDefinition": "MlDatabaseUrlArn"}
     for logical, export in expected_urls.items():
