@@ -43,6 +43,7 @@ class DisclosureSpider(SourceSpider):
 
     @classmethod
     def preflight(cls, plan, bookmarks, settings) -> None:
+        super().preflight(plan, bookmarks, settings)
         key = settings.opendart_api_key
         if key is None or not key.get_secret_value().strip():
             raise CrawlRefused("OPENDART_API_KEY is not set (the OpenDART key, for corpCode.xml)")

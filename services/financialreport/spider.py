@@ -9,11 +9,8 @@ from shared.crawling.spider import SourceSpider
 
 class FinancialReportSpider(SourceSpider):
     service = "financialreport"
+    needs_listing = True
     sources = ("naver_mstock",)
-
-    @classmethod
-    def preflight(cls, plan, bookmarks, settings) -> None:
-        cls.require_listing(plan, bookmarks)
 
     def units(self) -> list[str]:
         return self.listing()

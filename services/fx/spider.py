@@ -4,6 +4,7 @@ answers ``[]``). A past day is bookmarked ``fx:<YYYYMMDD>`` and not fetched agai
 configuration error; the key never reaches logs or the archive."""
 from __future__ import annotations
 
+from shared.crawling.bookmarks import DayDone
 from shared.crawling.days import weekdays_between
 from shared.crawling.spider import CrawlRefused, SourceSpider
 
@@ -11,9 +12,11 @@ from shared.crawling.spider import CrawlRefused, SourceSpider
 class FxSpider(SourceSpider):
     service = "fx"
     sources = ("koreaexim",)
+    cursor = DayDone
 
     @classmethod
     def preflight(cls, plan, bookmarks, settings) -> None:
+        super().preflight(plan, bookmarks, settings)
         key = settings.koreaexim_authkey
         if key is None or not key.get_secret_value().strip():
             raise CrawlRefused("KOREAEXIM_AUTHKEY is not set (the Korea Eximbank API key)")
@@ -26,13 +29,7 @@ class FxSpider(SourceSpider):
         return [d.strftime("%Y%m%d") for d in days]
 
     def start_unit(self, unit: str):
-        if not self.plan.force and self.bookmarks.get(f"{self.service}:{unit}"):
-            return
         key = self.app_settings.koreaexim_authkey.get_secret_value().strip()
         url = self.url("koreaexim", "/site/program/financial/exchangeJSON", authkey=key, searchdate=unit,
                        data="AP01")
         yield self.request(url, source="koreaexim", parser="koreaexim-fx", unit=unit)
-
-    def unit_done(self, unit: str) -> None:
-        if unit < self.plan.day().strftime("%Y%m%d"):
-            self.bookmarks.set(f"{self.service}:{unit}", {"done": True, "run_id": self.run_id})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from shared.crawling.bookmarks import DayDone
 from shared.crawling.days import days_between
 from shared.crawling.spider import SourceSpider
 
@@ -15,6 +16,7 @@ PAGES = (1, 2)
 class NewsSpider(SourceSpider):
     service = "news"
     sources = ("nate",)
+    cursor = DayDone
 
     def units(self) -> list[str]:
         if self.plan.first:
@@ -24,14 +26,8 @@ class NewsSpider(SourceSpider):
         return [d.strftime("%Y%m%d") for d in days]
 
     def start_unit(self, unit: str):
-        if not self.plan.force and self.bookmarks.get(f"{self.service}:{unit}"):
-            return
         for section in SECTIONS:
             for page in PAGES:
                 url = self.url("nate", "/rank/interest", sc=section, p="day", date=unit,
                                page=page if page > 1 else None)
                 yield self.request(url, source="nate", parser="nate-ranking", unit=unit)
-
-    def unit_done(self, unit: str) -> None:
-        if unit < self.plan.day().strftime("%Y%m%d"):
-            self.bookmarks.set(f"{self.service}:{unit}", {"done": True, "run_id": self.run_id})

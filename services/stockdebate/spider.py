@@ -68,11 +68,8 @@ def next_coverage(plan: CrawlPlan, mark: dict | None, newest: int | None, joined
 
 class StockDebateSpider(SourceSpider):
     service = "stockdebate"
+    needs_listing = True
     sources = ("naver_stock",)
-
-    @classmethod
-    def preflight(cls, plan, bookmarks, settings) -> None:
-        cls.require_listing(plan, bookmarks)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):

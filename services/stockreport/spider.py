@@ -59,11 +59,12 @@ def merge_coverage(covered: dict | None, start: str, end: str) -> dict:
 
 class StockReportSpider(SourceSpider):
     service = "stockreport"
+    needs_listing = True
     sources = ("naver_api",)
 
     @classmethod
     def preflight(cls, plan, bookmarks, settings) -> None:
-        cls.require_listing(plan, bookmarks)
+        super().preflight(plan, bookmarks, settings)
         krx_sessions(plan.day(), plan.day())  # builds the XKRX calendar (about 2 s) before crawling
 
     def units(self) -> list[str]:

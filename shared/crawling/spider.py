@@ -12,7 +12,7 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 
 from shared.crawling.archive import mask_secrets
-from shared.crawling.bookmarks import LISTING_KEY, Bookmarks
+from shared.crawling.bookmarks import LISTING_KEY, Bookmarks, DayDone
 from shared.crawling.config import SOURCES, CrawlConfig, base_url
 from shared.crawling.days import CrawlPlan
 from shared.crawling.middleware import backoff_delay
@@ -29,9 +29,11 @@ class CrawlRefused(Exception):
 
 
 class SourceSpider(scrapy.Spider):
-    """Subclasses set ``service`` (CLI name), ``sources`` (hosts used) and implement ``units``
-    and ``start_unit``; callbacks use ``records = yield from self.parsed(response)`` and end with
-    ``self.page_done(response)``."""
+    """Subclasses set ``service`` (CLI name), ``sources`` (hosts used), optionally ``cursor`` (a
+    shared bookmark cursor) and ``needs_listing``, and implement ``units`` and ``start_unit``;
+    callbacks use ``records = yield from self.parsed(response)`` and end with
+    ``self.page_done(response)`` (a callback that does not is caught: its page is given up, loudly,
+    and its unit finishes as failed)."""
 
     service: str = ""
     sources: tuple[str, ...] = ()
@@ -61,9 +63,18 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     # -- what a subclass provides -------------------------------------------------------------
+    #: a shared bookmark cursor (e.g. :class:`DayDone`): units it covers are skipped, and a unit
+    #: finished without a failed page is recorded in it
+    cursor: type[DayDone] | None = None
+    #: the run needs the stockcode crawl's listing (or --codes): refused before Scrapy starts
+    needs_listing: bool = False
+
     @classmethod
     def preflight(cls, plan: CrawlPlan, bookmarks: Bookmarks, settings: Settings) -> None:
-        """Raise ``CrawlRefused`` if the run cannot start (checked before Scrapy starts)."""
+        """Raise ``CrawlRefused`` if the run cannot start (checked before Scrapy starts). A
+        subclass that overrides it calls ``super().preflight(...)``."""
+        if cls.needs_listing:
+            cls.require_listing(plan, bookmarks)
 
     def units(self) -> list[str]:
         """The units of work of this run (stocks, days), in crawl order."""
@@ -98,8 +109,22 @@ class SourceSpider(scrapy.Spider):
             self.pending[each] += 1
         full_meta = {"parser": parser, "unit": unit, "units": units, "service": self.service, "source": source,
                      "handle_httpstatus_all": True, **(meta or {})}
-        return scrapy.Request(url, headers=SOURCES[source].headers, callback=callback or self.on_page,
+        full_meta["page_callback"] = callback or self.on_page
+        return scrapy.Request(url, headers=SOURCES[source].headers, callback=self._settled,
                               errback=self.on_failure, meta=full_meta, priority=priority, dont_filter=True)
+
+    def _settled(self, response):
+        """Every page is settled exactly once: a callback that returns (or raises) without calling
+        ``page_done`` has its page given up here, loudly, so its unit still finishes (as failed: no
+        bookmark moves past data that was not seen)."""
+        callback = response.meta["page_callback"]
+        try:
+            yield from callback(response) or ()
+        finally:
+            if not response.meta.get("page_settled"):
+                log.error("page not settled by its callback: given up", extra={
+                    "callback": getattr(callback, "__name__", repr(callback)), "url": mask_secrets(response.url)})
+                self.page_done(response, ok=False)
 
     def listing(self, security_types: tuple[str, ...] | None = None) -> list[str]:
         """``--codes`` if given, else the codes of the stockcode crawl's snapshot bookmark; only
@@ -121,7 +146,7 @@ class SourceSpider(scrapy.Spider):
         units = self.units()
         self.progress = UnitProgress(f"{self.service}", len(units), self.config.progress)
         for unit in units:
-            requests = list(self.start_unit(unit))
+            requests = [] if self.cursor and self.cursor.covers(self, unit) else list(self.start_unit(unit))
             if not requests:
                 self.crawler.stats.inc_value("insertcoin/units_skipped")
                 self.progress.advance()
@@ -199,6 +224,9 @@ class SourceSpider(scrapy.Spider):
     def page_done(self, response_or_request, *, ok: bool = True) -> None:
         """One page of a unit is finished (parsed, or given up when ``ok`` is False)."""
         request = getattr(response_or_request, "request", None) or response_or_request
+        if request.meta.get("page_settled"):
+            return  # settled already (the guard in _settled never counts a page twice)
+        request.meta["page_settled"] = True
         superseded = request.meta.get("superseded", False)  # a block page whose retry is on its way
         for unit in self._units_of(request):
             self.pending[unit] -= 1
@@ -207,6 +235,8 @@ class SourceSpider(scrapy.Spider):
             if self.pending[unit] == 0:
                 if unit not in self.failed_units:
                     self.unit_done(unit)
+                    if self.cursor:
+                        self.cursor.finish(self, unit)
                 self.finished_units += 1
                 if self.progress:
                     self.progress.advance()

@@ -143,3 +143,57 @@ def test_given_board_bookmarks_when_runs_finish_then_the_coverage_grows_only_whe
     assert next_coverage(CrawlPlan(first=D(2026, 9, 1), last=D(2026, 9, 9), today=today), mark, 300, False) == \
         {"newest": "500", "since": "2026-09-01"}
     assert next_coverage(CrawlPlan(first=D(2026, 9, 1), last=D(2026, 9, 5), today=today), mark, 300, False) is None
+
+
+def _day_spider(callback_settles: bool, *, force: bool = False, bookmarks: dict | None = None):
+    """A one-day spider whose page callback does (or forgets to do) ``page_done``."""
+    from scrapy.http import HtmlResponse
+
+    from shared.crawling.bookmarks import Bookmarks, DayDone
+    from shared.crawling.days import CrawlPlan
+    from shared.crawling.spider import SourceSpider
+    from shared.settings import Settings
+
+    class OneDay(SourceSpider):
+        service = "oneday"
+        sources = ("nate",)
+        cursor = DayDone
+
+        def units(self):
+            return ["20260929"]
+
+        def start_unit(self, unit):
+            yield self.request("http://127.0.0.1:9/rank", source="nate", parser="nate-ranking", unit=unit,
+                               callback=self.settling if callback_settles else self.forgetting)
+
+        def settling(self, response):
+            yield from ()
+            self.page_done(response)
+
+        def forgetting(self, response):
+            yield from ()
+
+    spider = OneDay(plan=CrawlPlan(force=force, today=dt.date(2026, 9, 30)), bookmarks=Bookmarks(bookmarks),
+                    run_id="r-1", app_settings=Settings())
+    (request,) = spider.start_unit("20260929")
+    response = HtmlResponse(url=request.url, body=b"", request=request)
+    return spider, lambda: list(request.callback(response))
+
+
+def test_given_a_callback_that_forgets_page_done_when_its_page_is_parsed_then_the_unit_finishes_as_failed_and_no_bookmark_moves():
+    spider, parse_page = _day_spider(callback_settles=False)
+    parse_page()
+    assert spider.pending["20260929"] == 0 and spider.finished_units == 1
+    assert spider.failed_units == {"20260929"} and spider.bookmarks.unwritten == {}
+
+
+def test_given_a_per_day_cursor_when_a_past_day_finishes_then_it_is_bookmarked_once_and_covered_next_time():
+    spider, parse_page = _day_spider(callback_settles=True)
+    parse_page()
+    assert spider.failed_units == set() and spider.finished_units == 1
+    assert spider.bookmarks.unwritten == {"oneday:20260929": {"done": True, "run_id": "r-1"}}
+    from shared.crawling.bookmarks import DayDone
+    again, _ = _day_spider(True, bookmarks={"oneday:20260929": {"done": True}})
+    assert DayDone.covers(again, "20260929")
+    forced, _ = _day_spider(True, force=True, bookmarks={"oneday:20260929": {"done": True}})
+    assert not DayDone.covers(forced, "20260929")
