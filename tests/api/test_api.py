@@ -182,19 +182,26 @@ def test_given_a_rate_limit_when_a_key_exceeds_it_then_429_with_retry_after_and_
     assert other.status_code == 200
 
 
-def test_given_two_server_processes_when_one_key_calls_both_then_together_they_allow_the_limit_not_twice_it(scored):
+@pytest.mark.parametrize("limit, lease", [(6, 1), (150, 3)])
+def test_given_two_server_processes_when_one_key_calls_both_then_together_they_allow_the_limit_not_twice_it(
+        scored, limit, lease):
+    """Each process leases ``lease`` requests at a time (a fiftieth of the limit): the two allow at
+    most the limit, and at least the limit less what each may hold unused."""
     key = f"rate-{uuid.uuid4().hex}"
-    servers = [start_server(scored[0]["analyst"], API_RATE_LIMIT="6", API_KEYS=key) for _ in range(2)]
+    servers = [start_server(scored[0]["analyst"], API_RATE_LIMIT=str(limit), API_KEYS=key) for _ in range(2)]
 
     def run():
-        return [httpx.get(f"{servers[i % 2][1]}/api/stocks", headers={"X-API-Key": key}).status_code
-                for i in range(12)]
+        with httpx.Client() as client:
+            return [client.get(f"{servers[i % 2][1]}/api/stocks", params={"limit": 1},
+                               headers={"X-API-Key": key}).status_code for i in range(2 * limit)]
     try:
         codes = _within_one_minute(run)
     finally:
         for proc, _base in servers:
             stop_server(proc)
-    assert codes.count(200) == 6 and codes.count(429) == 6 and codes[:6] == [200] * 6
+    allowed = codes.count(200)
+    assert limit - 2 * (lease - 1) <= allowed <= limit and codes.count(429) == 2 * limit - allowed
+    assert codes[:limit - 2 * (lease - 1)] == [200] * (limit - 2 * (lease - 1))
 
 
 def test_given_the_rate_table_when_the_analyst_role_reads_or_writes_it_then_refused_and_keys_are_stored_hashed(scored):
