@@ -14,14 +14,13 @@ import json
 import os
 import random
 import sys
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from services.api import queries as new  # noqa: E402
 from services.api.db import Database  # noqa: E402
+from tests.bench.bench_api import percentile, timed_users  # noqa: E402
 
 
 def main() -> int:
@@ -48,33 +47,13 @@ def main() -> int:
         new.timeline(db, code, stock["name"], end - dt.timedelta(days=90), end)
 
     ways = {"old (8 statements)": old_way, "new (2 statements)": new_way}
-    times: dict[str, list[float]] = {name: [] for name in ways}
-    lock = threading.Lock()
-    deadline = time.monotonic() + args.seconds
-
-    def user():
-        while time.monotonic() < deadline:
-            name = random.choice(list(ways))
-            start = time.perf_counter()
-            ways[name](random.choice(codes))
-            with lock:
-                times[name].append((time.perf_counter() - start) * 1000)
-            time.sleep(random.uniform(0.5, 1.5))
-
     load_before = os.getloadavg()
-    threads = [threading.Thread(target=user) for _ in range(args.users)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    times = timed_users({name: (lambda way=way: way(random.choice(codes))) for name, way in ways.items()},
+                        args.users, args.seconds, (0.5, 1.5))
     db.close()
-
-    def pct(values, q):
-        values = sorted(values)
-        return round(values[min(len(values) - 1, int(q * len(values)))], 1)
     print(json.dumps({"load_average_before": load_before, "load_average_after": os.getloadavg(),
-                      **{name: {"calls": len(v), "p50": pct(v, .5), "p95": pct(v, .95), "p99": pct(v, .99)}
-                         for name, v in times.items()}}, indent=1))
+                      **{name: {"calls": len(v), "p50": percentile(v, .5), "p95": percentile(v, .95),
+                                "p99": percentile(v, .99)} for name, v in times.items()}}, indent=1))
     return 0
 
 

@@ -52,31 +52,15 @@ def locust(kind: str, host: str, users: int, seconds: int, env: dict, out: Path)
     return rows
 
 
-def sql_baseline(url: str, users: int, seconds: int, days: list, codes: list[str],
-                 wait: tuple[float, float]) -> dict:
-    """The API's own queries (services.api.queries, the same rows) from ``users`` threads sharing
-    a pool of as many connections as the API's (8), for ``seconds``: what PostgreSQL and the
-    driver take without HTTP, FastAPI and JSON."""
+def timed_users(calls: dict, users: int, seconds: float, wait: tuple[float, float]) -> dict[str, list[float]]:
+    """``users`` threads, each calling a random one of ``calls`` then waiting ``wait`` seconds, for
+    ``seconds``: the milliseconds of every call, per name."""
     import random
     import threading
 
-    from services.api import queries
-    from services.api.db import Database
-
-    db = Database(url, 8)
     deadline = time.monotonic() + seconds
-    times: dict[str, list[float]] = {"movers": [], "influence": [], "timeline": []}
+    times: dict[str, list[float]] = {name: [] for name in calls}
     lock = threading.Lock()
-
-    def timeline():
-        code = random.choice(codes)
-        stock = queries.stock_and_last_day(db, code)
-        end = stock["last_day"]
-        queries.timeline(db, code, stock["name"], end - dt.timedelta(days=90), end)
-
-    calls = {"movers": lambda: (lambda d: queries.movers(db, d, d, "abs", None, 100, None))(random.choice(days)),
-             "influence": lambda: queries.influence(db, "month", "2025-01", "2025-12", None, None, 200, None),
-             "timeline": timeline}
 
     def user():
         names = list(calls)
@@ -93,13 +77,39 @@ def sql_baseline(url: str, users: int, seconds: int, days: list, codes: list[str
         t.start()
     for t in threads:
         t.join()
-    db.close()
+    return times
 
-    def pct(values, q):
-        values = sorted(values)
-        return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else None
-    return {name: {"requests": len(v), "p50": pct(v, 0.5), "p95": pct(v, 0.95), "p99": pct(v, 0.99),
-                   "rps": round(len(v) / seconds, 1)} for name, v in times.items()}
+
+def percentile(values: list[float], q: float) -> float | None:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else None
+
+
+def sql_baseline(url: str, users: int, seconds: int, days: list, codes: list[str],
+                 wait: tuple[float, float]) -> dict:
+    """The API's own queries (services.api.queries, the same rows) from ``users`` threads sharing
+    a pool of as many connections as the API's (8), for ``seconds``: what PostgreSQL and the
+    driver take without HTTP, FastAPI and JSON."""
+    import random
+
+    from services.api import queries
+    from services.api.db import Database
+
+    db = Database(url, 8)
+
+    def timeline():
+        code = random.choice(codes)
+        stock = queries.stock_and_last_day(db, code)
+        end = stock["last_day"]
+        queries.timeline(db, code, stock["name"], end - dt.timedelta(days=90), end)
+
+    calls = {"movers": lambda: (lambda d: queries.movers(db, d, d, "abs", None, 100, None))(random.choice(days)),
+             "influence": lambda: queries.influence(db, "month", "2025-01", "2025-12", None, None, 200, None),
+             "timeline": timeline}
+    times = timed_users(calls, users, seconds, wait)
+    db.close()
+    return {name: {"requests": len(v), "p50": percentile(v, 0.5), "p95": percentile(v, 0.95),
+                   "p99": percentile(v, 0.99), "rps": round(len(v) / seconds, 1)} for name, v in times.items()}
 
 
 def page_ready(base: str, paths: list[str], rounds: int) -> dict:
