@@ -30,10 +30,11 @@ from tests.ml.worlds import Plant, make_world, realised_lift  # noqa: E402
 
 CONFIG = ScoringConfig(window=250, min_train=60, step=21, n_perm=99, n_boot=500)
 PROFILES = {  # mechanism -> strengths q; seeds per strength from --power-seeds
-    "small": {"board_buzz": (0.05, 0.1, 0.2), "news_top": (0.05, 0.1, 0.2)},
+    "small": {"board_buzz": (0.05, 0.1, 0.2), "news_top": (0.05, 0.1, 0.2), "disclosure": (0.05, 0.1, 0.2)},
     "full": {"board_buzz": (0.03, 0.05, 0.1, 0.2), "news_top": (0.03, 0.05, 0.1),
              "board_lag2": (0.1, 0.2, 0.3), "board_buzz_small": (0.05, 0.1, 0.2),
-             "financial": (0.05, 0.1, 0.2), "fear_greed": (0.5, 0.9)},
+             "financial": (0.05, 0.1, 0.2), "disclosure": (0.03, 0.05, 0.1, 0.2),
+             "fear_greed": (0.5, 0.9)},
     "market_financial": {"financial": (0.05, 0.1, 0.2), "fear_greed": (0.5, 0.9)},
 }
 MECHANISMS = {"board_buzz": ("board", dict(kind="board_buzz")),
@@ -42,7 +43,8 @@ MECHANISMS = {"board_buzz": ("board", dict(kind="board_buzz")),
               "board_lag3": ("board", dict(kind="board_buzz", lag=3)),
               "news_top": ("news", dict(kind="news_top")),
               "financial": ("financial", dict(kind="financial")),
-              "fear_greed": ("fear_greed", dict(kind="fear_greed"))}
+              "fear_greed": ("fear_greed", dict(kind="fear_greed")),
+              "disclosure": ("disclosure", dict(kind="disclosure"))}
 def markers(block: str) -> tuple[str, str]:
     """The comment lines around a block of results in the docs."""
     return f"<!-- validate-ml-worlds {block}:begin -->", f"<!-- validate-ml-worlds {block}:end -->"

@@ -17,7 +17,14 @@ Planting (``Plant``), each a mechanism the simulator does not use:
 - ``financial``: ~``per_day`` stocks a day publish an event in the night before D; each jumps with
   probability ``q``;
 - ``fear_greed``: the score moves 15-25 points on ~1 day in 8; with probability ``q`` the next
-  session is turbulent (a third of the stocks move 10-20%).
+  session is turbulent (a third of the stocks move 10-20%);
+- ``disclosure``: ~``per_day`` stocks a day file a supply contract after the close (15:30-20:00 KST)
+  of the session before D; each jumps on D with probability ``q`` (the simulator plants filings
+  before the open and during the session, never after the close).
+
+Background disclosures (every world, from a generator of their own so the other media of a seed do
+not change with them): ~0.1 filings a stock a session at random hours from 15 h before the open to 8
+h after it, 70% routine (``other``, ``earnings_periodic``), the rest of the material types; no effect.
 """
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ KST = pd.Timedelta(hours=9)
 
 @dataclass(frozen=True)
 class Plant:
-    kind: str = "none"        # none | board_buzz | news_top | financial | fear_greed
+    kind: str = "none"        # none | board_buzz | news_top | financial | fear_greed | disclosure
     q: float = 0.0            # probability that a caused stock (day) jumps
     lag: int = 1              # sessions between the media and the jump
     per_day: float = 2.8      # caused stocks a day (Poisson mean)
@@ -70,7 +77,8 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
     counts = rng.poisson(np.stack([rate * 1.0, rate * 0.6])[:, None, :].repeat(D, axis=1))  # (2, D, S)
     news_rows = []
     events = []
-    if plant.kind in ("board_buzz", "news_top", "financial"):
+    filings = []
+    if plant.kind in ("board_buzz", "news_top", "financial", "disclosure"):
         pool = np.flatnonzero(small) if plant.small_only else np.arange(S)
         for d in range(D):
             for s in rng.choice(pool, size=min(rng.poisson(plant.per_day), len(pool)), replace=False):
@@ -79,6 +87,9 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
                     continue
                 if plant.kind == "board_buzz":
                     counts[0, media_day, s] = rng.poisson(rate[s] * plant.mult)
+                elif plant.kind == "disclosure":
+                    at = days[media_day - 1] + pd.Timedelta(hours=rng.uniform(15.5, 20.0))   # KST, after the close
+                    filings.append((codes[s], at - KST, "supply_contract"))
                 elif plant.kind == "news_top":
                     news_rows.append((days[d - plant.lag], "eco", int(rng.integers(1, 6)),
                                       f"{names[s]} 급등 기대감"))
@@ -141,8 +152,26 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
     fear_greed = pd.DataFrame({"as_of_date": days - pd.Timedelta(days=0), "score": fg})
     fx = pd.DataFrame({"rate_date": days, "rate": 1400 * np.exp(np.cumsum(rng.normal(0, 0.004, D)))})
     frames = dict(prices=prices, stocks=stock_frame, board=board, news=news, events=ev,
-                  fear_greed=fear_greed, fx=fx)
+                  fear_greed=fear_greed, fx=fx, disclosures=background_filings(seed, days, codes, filings))
     return frames, {"caused": caused, "jumped": jumped, "codes": codes}
+
+
+ROUTINE_FILINGS = ("other", "earnings_periodic")
+MATERIAL_FILINGS = ("earnings_preliminary", "capital_raise", "supply_contract", "shareholder_change",
+                    "buyback", "inquiry_answer", "halt_warning")
+
+
+def background_filings(seed: int, days: pd.DatetimeIndex, codes: np.ndarray, planted: list) -> pd.DataFrame:
+    """The disclosures frame (code, disclosed_at naive UTC, event_type): background filings that move
+    nothing (their own generator: ``seed`` alone decides them) plus the ``planted`` rows."""
+    rng = np.random.default_rng([seed, 16])
+    n = rng.poisson(0.1 * len(codes) * len(days))
+    at = days[rng.integers(len(days), size=n)] + pd.to_timedelta(rng.uniform(-15, 8, n), unit="h")
+    kind = np.where(rng.random(n) < 0.7, rng.choice(ROUTINE_FILINGS, n), rng.choice(MATERIAL_FILINGS, n))
+    frame = pd.DataFrame({"code": codes[rng.integers(len(codes), size=n)], "disclosed_at": at, "event_type": kind})
+    frame = pd.concat([frame, pd.DataFrame(planted, columns=["code", "disclosed_at", "event_type"])],
+                      ignore_index=True)
+    return frame.sort_values("disclosed_at").reset_index(drop=True)
 
 
 def realised_lift(panel, truth: dict) -> float:
