@@ -109,7 +109,10 @@ def main(argv=None) -> int:
             null.append(rows.assign(seed=5000 + k))
             print("null", k, int((rows.p_value < 0.05).sum()), "of", len(rows), flush=True)
         if null:
-            res["null"] = {"seeds": len(null), **null_summary(pd.concat(null, ignore_index=True))}
+            both = pd.concat(null, ignore_index=True)
+            res["null"] = {"seeds": len(null), **null_summary(both)}
+            year = both[both.period_type == "year"]
+            res["null_years"] = year[["seed", "medium", "clock", "influence", "p_value"]].to_dict("records")
 
     if args.only in (None, "power"):
         power = {}
