@@ -77,6 +77,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", choices=sorted(PROFILES), default="small")
     ap.add_argument("--null-seeds", type=int, default=6)
+    ap.add_argument("--null-seed-base", type=int, default=5000, help="null worlds are seeds base, base + 1, ...")
     ap.add_argument("--power-seeds", type=int, default=3)
     ap.add_argument("--reseed-worlds", type=int, default=2)
     ap.add_argument("--stocks", type=int, default=300)
@@ -105,8 +106,8 @@ def main(argv=None) -> int:
         for k in range(args.null_seeds):
             if over():
                 break
-            rows, _ = score(5000 + k, Plant(), args)
-            null.append(rows.assign(seed=5000 + k))
+            rows, _ = score(args.null_seed_base + k, Plant(), args)
+            null.append(rows.assign(seed=args.null_seed_base + k))
             print("null", k, int((rows.p_value < 0.05).sum()), "of", len(rows), flush=True)
         if null:
             both = pd.concat(null, ignore_index=True)
