@@ -42,6 +42,13 @@ def disclosure_strata(panel: Panel, clock: str) -> np.ndarray:
     return np.where(f["disclosure_material"] > 0, 2, f["disclosure_any"] > 0).astype(np.int8)
 
 
+def security_kinds(panel: Panel, clock: str) -> np.ndarray:
+    """Days x stocks: 1 an operating company, 0 an ETF or other listed product (the ``is_stock``
+    control). Every stock medium is permuted within these kinds: only companies file, publish or get
+    named, so the null never hands a company's media to an ETF."""
+    return (panel.features[clock]["is_stock"] > 0.5).astype(np.int8)
+
+
 def stock_tensor(panel: Panel, clock: str) -> tuple[np.ndarray, list[str]]:
     """(F, days, stocks) features of the stock media's families plus controls, and their names."""
     names = [n for feats in stock_families(clock).values() for n in feats] + list(CONTROLS)
@@ -91,7 +98,8 @@ def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, p
                                 min_train=config.min_train, step=config.step, seed=config.seed)
         f = predict.stock_influence(X, panel.top, panel.valid, panel.days, fit, stock_families(clock),
                                     n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c,
-                                    strata=disclosure_strata(panel, clock), unconditional=("disclosure",))
+                                    strata=disclosure_strata(panel, clock), unconditional=("disclosure",),
+                                    kinds=security_kinds(panel, clock))
         frames.append(f.assign(clock=clock, scope="stock", train_days=fit.train_days))
         Xm, mnames = market_tensor(panel, clock)
         ones = np.ones((len(panel.days), 1), dtype=bool)

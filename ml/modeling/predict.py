@@ -101,7 +101,8 @@ def claim(stat: float, null: np.ndarray, boot: np.ndarray, *, exact: bool = Fals
     ``MIN_DRAWS`` draws, p is never below the empirical (1 + draws >= stat) / (1 + draws). The CI is
     the wider of the bootstrap percentile interval and the test inverted under a shift
     (stat +- 1.96 sd of the null, and stat minus the null's 2.5% / 97.5% quantiles), so it excludes 0
-    only where the test rejects at 2.5% one-sided:
+    only where the test rejects at 2.5% one-sided (where it does not, e.g. an exact p that cannot go
+    below 1 / 22 on a month of 21 shifts, the interval is widened to 0):
     influence, CI and p cannot disagree."""
     sd = float(np.std(null, ddof=1)) if len(null) > 1 else 0.0
     p = float(norm.sf(stat / sd)) if sd > 0 else 1.0
@@ -112,6 +113,8 @@ def claim(stat: float, null: np.ndarray, boot: np.ndarray, *, exact: bool = Fals
         lo, hi = min(lo, stat - float(np.quantile(null, 0.975))), max(hi, stat - float(np.quantile(null, 0.025)))
     if len(boot):
         lo, hi = min(lo, float(np.quantile(boot, 0.025))), max(hi, float(np.quantile(boot, 0.975)))
+    if p >= 0.025:                   # a test too coarse to reject at 2.5% (e.g. 21 shifts) claims no sign
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
     return {"influence": float(stat), "ci_low": lo, "ci_high": hi, "p_value": min(max(p, P_FLOOR), 1.0)}
 
 
@@ -140,7 +143,7 @@ def within_strata(groups: np.ndarray | None, n: int, n_perm: int, rng: np.random
 def stock_influence(X: np.ndarray, top: np.ndarray, valid: np.ndarray, days: np.ndarray,
                     fit: RollingFit, media: dict[str, tuple[str, ...]], *, n_perm: int = 99,
                     n_boot: int = 1000, seed: int = 0, stream: int = 0, strata: np.ndarray | None = None,
-                    unconditional: tuple[str, ...] = ()) -> pd.DataFrame:
+                    unconditional: tuple[str, ...] = (), kinds: np.ndarray | None = None) -> pd.DataFrame:
     """Influence per (period, medium) of stock-level media, one test each: the mean per-day AP of
     top-10 membership under the fitted model minus its mean with the medium family's contribution
     permuted across the day's valid stocks (``n_perm`` permutations per day, drawn from a generator
@@ -151,7 +154,12 @@ def stock_influence(X: np.ndarray, top: np.ndarray, valid: np.ndarray, days: np.
     ``unconditional`` is permuted only among the day's stocks of the same stratum (a conditional
     permutation), so the part of its contribution that only repeats the stratum stays in the null
     and is not credited: a board burst that echoes a filing adds nothing beyond the filing. One
-    stratum (or None) is the unconditional test, draw for draw."""
+    stratum (or None) is the unconditional test, draw for draw.
+
+    ``kinds`` (days x stocks ints, e.g. security type): every medium, ``unconditional`` ones too, is
+    permuted only among the day's securities of the same kind. A medium only companies can have (a
+    filing, a news mention) would otherwise be moved onto ETFs in the null, and the model's "is a
+    company" part of it credited as the medium's influence."""
     e = fit.eval_days
     if not len(e):
         return pd.DataFrame()
@@ -169,7 +177,10 @@ def stock_influence(X: np.ndarray, top: np.ndarray, valid: np.ndarray, days: np.
         for d in np.flatnonzero(np.isfinite(full)):
             v = np.flatnonzero(val[d])
             rng = np.random.default_rng([seed, int(ordinal[d]), stream, m])
-            groups = strata[e][d, v] if strata is not None and medium not in unconditional else None
+            groups = strata[e][d, v].astype(np.int64) if strata is not None and medium not in unconditional \
+                else None
+            if kinds is not None:
+                groups = kinds[e][d, v].astype(np.int64) * 16 + (0 if groups is None else groups)
             idx = within_strata(groups, len(v), n_perm, rng)
             scores = base[d, v][None, :] + contribution[d, v][idx]
             perm_ap[:, d] = ap_fixed_positives(scores, np.flatnonzero(pos[d, v]))

@@ -30,10 +30,11 @@ from tests.ml.worlds import Plant, make_world, realised_lift  # noqa: E402
 
 CONFIG = ScoringConfig(window=250, min_train=60, step=21, n_perm=99, n_boot=500)
 PROFILES = {  # mechanism -> strengths q; seeds per strength from --power-seeds
-    "small": {"board_buzz": (0.05, 0.1, 0.2), "news_top": (0.05, 0.1, 0.2)},
+    "small": {"board_buzz": (0.05, 0.1, 0.2), "news_top": (0.05, 0.1, 0.2), "disclosure": (0.05, 0.1, 0.2)},
     "full": {"board_buzz": (0.03, 0.05, 0.1, 0.2), "news_top": (0.03, 0.05, 0.1),
              "board_lag2": (0.1, 0.2, 0.3), "board_buzz_small": (0.05, 0.1, 0.2),
-             "financial": (0.05, 0.1, 0.2), "fear_greed": (0.5, 0.9)},
+             "financial": (0.05, 0.1, 0.2), "disclosure": (0.03, 0.05, 0.1, 0.2),
+             "fear_greed": (0.5, 0.9)},
     "market_financial": {"financial": (0.05, 0.1, 0.2), "fear_greed": (0.5, 0.9)},
 }
 MECHANISMS = {"board_buzz": ("board", dict(kind="board_buzz")),
@@ -42,7 +43,8 @@ MECHANISMS = {"board_buzz": ("board", dict(kind="board_buzz")),
               "board_lag3": ("board", dict(kind="board_buzz", lag=3)),
               "news_top": ("news", dict(kind="news_top")),
               "financial": ("financial", dict(kind="financial")),
-              "fear_greed": ("fear_greed", dict(kind="fear_greed"))}
+              "fear_greed": ("fear_greed", dict(kind="fear_greed")),
+              "disclosure": ("disclosure", dict(kind="disclosure"))}
 def markers(block: str) -> tuple[str, str]:
     """The comment lines around a block of results in the docs."""
     return f"<!-- validate-ml-worlds {block}:begin -->", f"<!-- validate-ml-worlds {block}:end -->"
@@ -75,6 +77,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", choices=sorted(PROFILES), default="small")
     ap.add_argument("--null-seeds", type=int, default=6)
+    ap.add_argument("--null-seed-base", type=int, default=5000, help="null worlds are seeds base, base + 1, ...")
     ap.add_argument("--power-seeds", type=int, default=3)
     ap.add_argument("--reseed-worlds", type=int, default=2)
     ap.add_argument("--stocks", type=int, default=300)
@@ -103,11 +106,14 @@ def main(argv=None) -> int:
         for k in range(args.null_seeds):
             if over():
                 break
-            rows, _ = score(5000 + k, Plant(), args)
-            null.append(rows.assign(seed=5000 + k))
+            rows, _ = score(args.null_seed_base + k, Plant(), args)
+            null.append(rows.assign(seed=args.null_seed_base + k))
             print("null", k, int((rows.p_value < 0.05).sum()), "of", len(rows), flush=True)
         if null:
-            res["null"] = {"seeds": len(null), **null_summary(pd.concat(null, ignore_index=True))}
+            both = pd.concat(null, ignore_index=True)
+            res["null"] = {"seeds": len(null), **null_summary(both)}
+            year = both[both.period_type == "year"]
+            res["null_years"] = year[["seed", "medium", "clock", "influence", "p_value"]].to_dict("records")
 
     if args.only in (None, "power"):
         power = {}

@@ -5,6 +5,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score
 
 from ml.modeling import predict, train
+from ml.modeling.train import RollingFit
 
 
 def test_given_two_of_four_active_stocks_in_the_top_when_scoring_the_day_then_lift_and_p_are_exact():
@@ -62,3 +63,31 @@ def test_given_days_in_two_months_when_grouping_periods_then_months_and_the_year
     days = np.array(["2025-01-30", "2025-01-31", "2025-02-03"], dtype="datetime64[D]")
     got = {k: v.tolist() for k, v in predict.periods_of(days).items()}
     assert got == {("month", "2025-01"): [0, 1], ("month", "2025-02"): [2], ("year", "2025"): [0, 1, 2]}
+
+
+def _companies_only_medium(seed: int):
+    """A medium only companies have (a filing), independent of which company moves; ETFs never
+    move; the fitted model carries "is a company" in the medium's coefficient (control at 0)."""
+    rng = np.random.default_rng(seed)
+    days, units, etfs = 80, 100, 25
+    company = np.arange(units) >= etfs
+    filing = (rng.random((days, units)) < 0.3) & company[None, :]
+    top = np.zeros((days, units), dtype=bool)
+    for d in range(days):
+        top[d, rng.choice(np.flatnonzero(company), 10, replace=False)] = True
+    X = np.stack([filing.astype(float), np.broadcast_to(company, (days, units)).astype(float)])
+    fit = RollingFit(names=["filing", "is_stock"], eval_days=np.arange(days),
+                     coef=np.tile([2.0, 0.0, 0.0], (days, 1)), train_days=60)
+    day_index = np.datetime64("2025-01-01") + np.arange(days)
+    kinds = np.broadcast_to(company, (days, units)).astype(np.int8)
+    return X, top, np.ones((days, units), dtype=bool), day_index, fit, kinds
+
+
+def test_given_a_medium_only_companies_have_when_permuting_within_security_kinds_then_etfs_earn_it_no_credit():
+    X, top, valid, days, fit, kinds = _companies_only_medium(3)
+    media = {"disclosure": ("filing",)}
+    across = predict.stock_influence(X, top, valid, days, fit, media, n_perm=99, n_boot=50)
+    within = predict.stock_influence(X, top, valid, days, fit, media, n_perm=99, n_boot=50, kinds=kinds)
+    year = lambda f: f[f.period_type == "year"].iloc[0]  # noqa: E731
+    assert year(across).p_value < 0.001 and year(across).influence > 0.005  # the defect: "is a company" credited
+    assert year(within).p_value > 0.05 and abs(year(within).influence) < 0.01

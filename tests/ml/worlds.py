@@ -5,7 +5,9 @@ with planting mechanisms of their own.
 Background: stocks with their own volatility (t-distributed open->close returns), Poisson board
 posts at a stock-specific rate, a daily 50-title news ranking naming random companies, random
 financial events, an autocorrelated Fear & Greed score and a random-walk FX rate, and the KOSPI /
-KOSDAQ index rows in the price table (they must never count as stocks).
+KOSDAQ index rows in the price table (they must never count as stocks). About 10% of the securities
+are ETFs (their own generator): calmer (0.45x the returns), never named in news, never filing, never
+publishing, never caused: media only companies have, as on the real market.
 
 Planting (``Plant``), each a mechanism the simulator does not use:
 - ``board_buzz``: ~``per_day`` stocks a day get x``mult`` their usual posts in the night before the
@@ -17,7 +19,14 @@ Planting (``Plant``), each a mechanism the simulator does not use:
 - ``financial``: ~``per_day`` stocks a day publish an event in the night before D; each jumps with
   probability ``q``;
 - ``fear_greed``: the score moves 15-25 points on ~1 day in 8; with probability ``q`` the next
-  session is turbulent (a third of the stocks move 10-20%).
+  session is turbulent (a third of the stocks move 10-20%);
+- ``disclosure``: ~``per_day`` stocks a day file a supply contract after the close (15:30-20:00 KST)
+  of the session before D; each jumps on D with probability ``q`` (the simulator plants filings
+  before the open and during the session, never after the close).
+
+Background disclosures (every world, from a generator of their own so the other media of a seed do
+not change with them): ~0.1 filings a stock a session at random hours from 15 h before the open to 8
+h after it, 70% routine (``other``, ``earnings_periodic``), the rest of the material types; no effect.
 """
 from __future__ import annotations
 
@@ -32,7 +41,7 @@ KST = pd.Timedelta(hours=9)
 
 @dataclass(frozen=True)
 class Plant:
-    kind: str = "none"        # none | board_buzz | news_top | financial | fear_greed
+    kind: str = "none"        # none | board_buzz | news_top | financial | fear_greed | disclosure
     q: float = 0.0            # probability that a caused stock (day) jumps
     lag: int = 1              # sessions between the media and the jump
     per_day: float = 2.8      # caused stocks a day (Poisson mean)
@@ -58,6 +67,9 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
     cap = np.exp(rng.normal(np.log(3e11), 1.2, S))
     small = cap < np.median(cap)
     rate = np.exp(rng.normal(np.log(2.0), 0.9, S))       # posts per night per stock
+    etf = np.random.default_rng([seed, 17]).random(S) < 0.1   # baskets: calmer, no filings, no news
+    r[:, etf] *= 0.45
+    companies = np.flatnonzero(~etf)
     caused, jumped = [], []
 
     def jump(d: int, s: int, q: float):
@@ -70,8 +82,9 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
     counts = rng.poisson(np.stack([rate * 1.0, rate * 0.6])[:, None, :].repeat(D, axis=1))  # (2, D, S)
     news_rows = []
     events = []
-    if plant.kind in ("board_buzz", "news_top", "financial"):
-        pool = np.flatnonzero(small) if plant.small_only else np.arange(S)
+    filings = []
+    if plant.kind in ("board_buzz", "news_top", "financial", "disclosure"):
+        pool = np.flatnonzero(small & ~etf) if plant.small_only else companies
         for d in range(D):
             for s in rng.choice(pool, size=min(rng.poisson(plant.per_day), len(pool)), replace=False):
                 media_day = d - plant.lag + 1          # the night before this day's open
@@ -79,6 +92,9 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
                     continue
                 if plant.kind == "board_buzz":
                     counts[0, media_day, s] = rng.poisson(rate[s] * plant.mult)
+                elif plant.kind == "disclosure":
+                    at = days[media_day - 1] + pd.Timedelta(hours=rng.uniform(15.5, 20.0))   # KST, after the close
+                    filings.append((codes[s], at - KST, "supply_contract"))
                 elif plant.kind == "news_top":
                     news_rows.append((days[d - plant.lag], "eco", int(rng.integers(1, 6)),
                                       f"{names[s]} 급등 기대감"))
@@ -112,7 +128,7 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
                           "volume": 1e6, "halted": 0})
     prices = pd.concat([price, index], ignore_index=True)
     stock_frame = pd.DataFrame({"code": codes, "name": names, "market_cap": cap,
-                                "security_type": np.where(rng.random(S) < 0.9, "stock", "etf")})
+                                "security_type": np.where(etf, "etf", "stock")})
     # --- board posts: timestamps within each window (UTC, naive)
     posts = []
     for w, (lo, hi) in enumerate(((-17.5, 0.0), (0.0, 6.5))):
@@ -128,21 +144,39 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
     for day in pd.date_range(days[0] - pd.Timedelta(days=3), days[-1]):
         for rank in range(1, 51):
             named = rng.random() < 0.3
-            news_rows.append((day, "eco", rank, f"{names[rng.integers(S)]} 실적 발표" if named
+            news_rows.append((day, "eco", rank, f"{names[companies[rng.integers(len(companies))]]} 실적 발표" if named
                               else f"시장 동향 {rank}"))
     news = pd.DataFrame(news_rows, columns=["rank_date", "section", "rank", "title"])
     # --- background financial events: ~4 a stock in the period, at random hours
     n_ev = rng.poisson(4 * S)
     at = days[rng.integers(D, size=n_ev)] + pd.to_timedelta(rng.uniform(-15, 8, n_ev), unit="h")
-    bg = pd.DataFrame({"code": codes[rng.integers(S, size=n_ev)], "event_at": at,
+    bg = pd.DataFrame({"code": codes[companies[rng.integers(len(companies), size=n_ev)]], "event_at": at,
                        "kind": rng.choice(["new_statement", "estimate_revision"], n_ev)})
     ev = pd.concat([bg, pd.DataFrame(events, columns=["code", "event_at", "kind"])], ignore_index=True)
     ev = ev.sort_values("event_at").reset_index(drop=True)
     fear_greed = pd.DataFrame({"as_of_date": days - pd.Timedelta(days=0), "score": fg})
     fx = pd.DataFrame({"rate_date": days, "rate": 1400 * np.exp(np.cumsum(rng.normal(0, 0.004, D)))})
     frames = dict(prices=prices, stocks=stock_frame, board=board, news=news, events=ev,
-                  fear_greed=fear_greed, fx=fx)
+                  fear_greed=fear_greed, fx=fx, disclosures=background_filings(seed, days, codes[companies], filings))
     return frames, {"caused": caused, "jumped": jumped, "codes": codes}
+
+
+ROUTINE_FILINGS = ("other", "earnings_periodic")
+MATERIAL_FILINGS = ("earnings_preliminary", "capital_raise", "supply_contract", "shareholder_change",
+                    "buyback", "inquiry_answer", "halt_warning")
+
+
+def background_filings(seed: int, days: pd.DatetimeIndex, codes: np.ndarray, planted: list) -> pd.DataFrame:
+    """The disclosures frame (code, disclosed_at naive UTC, event_type): background filings that move
+    nothing (their own generator: ``seed`` alone decides them) plus the ``planted`` rows."""
+    rng = np.random.default_rng([seed, 16])
+    n = rng.poisson(0.1 * len(codes) * len(days))
+    at = days[rng.integers(len(days), size=n)] + pd.to_timedelta(rng.uniform(-15, 8, n), unit="h")
+    kind = np.where(rng.random(n) < 0.7, rng.choice(ROUTINE_FILINGS, n), rng.choice(MATERIAL_FILINGS, n))
+    frame = pd.DataFrame({"code": codes[rng.integers(len(codes), size=n)], "disclosed_at": at, "event_type": kind})
+    frame = pd.concat([frame, pd.DataFrame(planted, columns=["code", "disclosed_at", "event_type"])],
+                      ignore_index=True)
+    return frame.sort_values("disclosed_at").reset_index(drop=True)
 
 
 def realised_lift(panel, truth: dict) -> float:
