@@ -9,7 +9,7 @@ import pandas as pd
 
 from ml import significance
 from ml.features import CLOCKS, CONTROLS, MARKET_CONTROLS, MARKET_MEDIA, STOCK_MEDIA, Panel, family
-from ml.modeling import predict, train
+from ml.modeling import influence_tests, train
 
 MODEL = "logit-rolling"
 #: How each scope's p is made (``method`` column).
@@ -96,7 +96,7 @@ def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, p
         X, names = stock_tensor(panel, clock)
         fit = train.rolling_fit(X, panel.top, panel.valid, names, window=config.window,
                                 min_train=config.min_train, step=config.step, seed=config.seed)
-        f = predict.stock_influence(X, panel.top, panel.valid, panel.days, fit, stock_families(clock),
+        f = influence_tests.stock_influence(X, panel.top, panel.valid, panel.days, fit, stock_families(clock),
                                     n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c,
                                     strata=disclosure_strata(panel, clock), unconditional=("disclosure",),
                                     kinds=security_kinds(panel, clock))
@@ -105,19 +105,19 @@ def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, p
         ones = np.ones((len(panel.days), 1), dtype=bool)
         mfit = train.rolling_fit(Xm, panel.turbulent[:, None], ones, mnames, window=config.window,
                                  min_train=config.min_train, step=config.step, seed=config.seed)
-        m = predict.market_influence(Xm, panel.turbulent, panel.days, mfit, MARKET_MEDIA,
+        m = influence_tests.market_influence(Xm, panel.turbulent, panel.days, mfit, MARKET_MEDIA,
                                      n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c)
         frames.append(m.assign(clock=clock, scope="market", train_days=mfit.train_days))
         media_names = [n for feats in STOCK_MEDIA.values() for n in feats]
         media_idx = [names.index(n) for n in media_names]
-        for (kind, label), where in predict.periods_of(panel.days).items():
+        for (kind, label), where in influence_tests.periods_of(panel.days).items():
             for row in train.pca_summary(X[media_idx][:, where], panel.valid[where], media_names):
                 pcas.append({"period_type": kind, "period": label, "clock": clock, **row})
     influence = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else pd.DataFrame(columns=["period_type", "period", "medium", "clock", "scope", "influence"])
     if len(influence):
         influence = significance.adjust(influence)
-        influence["rank"] = predict.rank_within(influence)
+        influence["rank"] = influence_tests.rank_within(influence)
         influence["model"] = MODEL
         influence["method"] = influence["scope"].map(METHOD)
         influence["n_permutations"] = config.n_perm

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import average_precision_score
 
-from ml.modeling import predict, train
+from ml.modeling import influence_tests, train
 from ml.modeling.train import RollingFit
 
 
@@ -30,7 +30,7 @@ def test_given_no_active_stock_when_scoring_the_day_then_lift_is_missing_and_p_i
 def test_given_positives_at_positions_one_and_three_when_computing_ap_then_it_is_five_sixths():
     scores = np.array([[0.9, 0.8, 0.7, 0.1]])
     positive = np.array([[True, False, True, False]])
-    ap = predict.ap_per_day(scores, positive, np.ones_like(positive))
+    ap = influence_tests.ap_per_day(scores, positive, np.ones_like(positive))
     assert np.isclose(ap[0], (1 / 1 + 2 / 3) / 2)
 
 
@@ -38,7 +38,7 @@ def test_given_an_invalid_unit_with_the_top_score_when_computing_ap_then_it_is_i
     scores = np.array([[5.0, 0.9, 0.8]])
     positive = np.array([[False, True, False]])
     valid = np.array([[False, True, True]])
-    assert predict.ap_per_day(scores, positive, valid)[0] == 1.0
+    assert influence_tests.ap_per_day(scores, positive, valid)[0] == 1.0
 
 
 def test_given_random_days_when_computing_ap_then_it_matches_scikit_learn():
@@ -46,14 +46,14 @@ def test_given_random_days_when_computing_ap_then_it_matches_scikit_learn():
     scores = rng.normal(size=(6, 50))
     positive = rng.random((6, 50)) < 0.1
     positive[:, 0] = True
-    got = predict.ap_per_day(scores, positive, np.ones_like(positive))
+    got = influence_tests.ap_per_day(scores, positive, np.ones_like(positive))
     want = [average_precision_score(positive[d], scores[d]) for d in range(6)]
     assert np.allclose(got, want)
-    assert np.allclose(predict.ap_rows(scores, positive), want)
+    assert np.allclose(influence_tests.ap_rows(scores, positive), want)
 
 
 def test_given_a_block_bootstrap_when_drawing_indexes_then_rows_are_runs_of_consecutive_days():
-    idx = predict.block_indices(12, 4, np.random.default_rng(0), block=4)
+    idx = influence_tests.block_indices(12, 4, np.random.default_rng(0), block=4)
     assert idx.shape == (4, 12)
     assert (idx >= 0).all() and (idx < 12).all()
     assert (np.diff(idx.reshape(4, 3, 4), axis=2) == 1).all()
@@ -61,7 +61,7 @@ def test_given_a_block_bootstrap_when_drawing_indexes_then_rows_are_runs_of_cons
 
 def test_given_days_in_two_months_when_grouping_periods_then_months_and_the_year_are_listed():
     days = np.array(["2025-01-30", "2025-01-31", "2025-02-03"], dtype="datetime64[D]")
-    got = {k: v.tolist() for k, v in predict.periods_of(days).items()}
+    got = {k: v.tolist() for k, v in influence_tests.periods_of(days).items()}
     assert got == {("month", "2025-01"): [0, 1], ("month", "2025-02"): [2], ("year", "2025"): [0, 1, 2]}
 
 
@@ -86,8 +86,8 @@ def _companies_only_medium(seed: int):
 def test_given_a_medium_only_companies_have_when_permuting_within_security_kinds_then_etfs_earn_it_no_credit():
     X, top, valid, days, fit, kinds = _companies_only_medium(3)
     media = {"disclosure": ("filing",)}
-    across = predict.stock_influence(X, top, valid, days, fit, media, n_perm=99, n_boot=50)
-    within = predict.stock_influence(X, top, valid, days, fit, media, n_perm=99, n_boot=50, kinds=kinds)
+    across = influence_tests.stock_influence(X, top, valid, days, fit, media, n_perm=99, n_boot=50)
+    within = influence_tests.stock_influence(X, top, valid, days, fit, media, n_perm=99, n_boot=50, kinds=kinds)
     year = lambda f: f[f.period_type == "year"].iloc[0]  # noqa: E731
     assert year(across).p_value < 0.001 and year(across).influence > 0.005  # the defect: "is a company" credited
     assert year(within).p_value > 0.05 and abs(year(within).influence) < 0.01

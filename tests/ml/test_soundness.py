@@ -107,7 +107,7 @@ def test_given_no_planted_effect_when_scoring_then_nothing_passes_and_the_answer
 def test_given_independent_autocorrelated_market_series_when_testing_then_the_level_holds():
     """Fear & Greed-like media and turbulence, both AR(1) with phi 0.9 and independent: the
     circular-shift test rejects at about its level (a day-permutation test does not)."""
-    from ml.modeling.predict import market_influence
+    from ml.modeling.influence_tests import market_influence
     from ml.modeling.train import RollingFit
 
     rng = np.random.default_rng(0)
