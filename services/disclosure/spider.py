@@ -4,9 +4,9 @@ of it. Before the days, one OpenDART ``corpCode.xml`` (the corp code -> stock co
 visit to ``/main.do`` (the session cookie the list needs). A row whose corp code maps to no stock
 code is kept with ``stock_code`` None and counted (crawl_run detail ``unresolved``).
 
-A day is bookmarked ``disclosure:<YYYYMMDD>`` with its row count; it counts as complete (and is
-not fetched again unless ``--force``) once the run happens ``SETTLE_DAYS`` after it: today's list
-grows through the evening, and late filings join past days' lists for a while. Default day:
+Its cursor (declared: ``DayDone.settling(7)``) bookmarks a day with its row count once the run
+happens 7 days after it, and does not fetch it again unless ``--force``: today's list grows through
+the evening, and late filings join past days' lists for a while. Default day:
 today. A bad OpenDART key stops the run as a configuration error; the key never reaches logs or
 the archive."""
 from __future__ import annotations
@@ -20,15 +20,8 @@ from shared.crawling.spider import CrawlRefused, SourceSpider
 from shared.parsers.dart import daily_list_paging
 from shared.parsers import ParseError, Response
 
-#: a day's list may still grow (evening filings, late filings) until this many days after it
-SETTLE_DAYS = 7
 PER_PAGE = 100
 LIST_PATH = "/dsac001/search.ax"
-
-
-def settled(day: dt.date, today: dt.date) -> bool:
-    """Is a day's list complete when crawled on ``today``?"""
-    return (today - day).days >= SETTLE_DAYS
 
 
 def list_form(day: dt.date, page: int) -> dict[str, str]:
@@ -59,20 +52,15 @@ class DisclosureSpider(SourceSpider):
         kwargs["meta"] = {**(kwargs.get("meta") or {}), "autothrottle_dont_adjust_delay": True}
         return super().request(url, **kwargs)
 
-    def wanted(self, unit: str) -> bool:
-        done = self.bookmarks.get(f"{self.service}:{unit}")
-        return self.plan.force or not (done and done.get("complete"))
-
     async def start(self):
         units = self.units()
         self.progress = UnitProgress(self.service, len(units), self.config.progress)
-        self.days = [u for u in units if self.wanted(u)]
+        self.days = [u for u in units if not self.cursor.covers(u)]
         for _ in range(len(units) - len(self.days)):
             self.crawler.stats.inc_value("insertcoin/units_skipped")
             self.progress.advance()
         self.corp_stock: dict[str, str | None] = {}
         self.cookie = ""
-        self.rows: dict[str, int] = {}
         self.unresolved = self.unresolved_listed = 0
         if not self.days:
             return
@@ -119,7 +107,7 @@ class DisclosureSpider(SourceSpider):
             if response.meta["page"] == 1:
                 headers = {k.decode("latin-1"): b",".join(v).decode("latin-1") for k, v in response.headers.items()}
                 paging = daily_list_paging(Response(body=response.body, url=response.url, headers=headers))
-                self.rows[unit] = paging.total
+                self.cursor.note(unit, rows=paging.total)
                 for page in range(2, paging.pages + 1):
                     yield self.list_page(unit, page)
             yield from (self.resolved(r) for r in records)
@@ -133,12 +121,6 @@ class DisclosureSpider(SourceSpider):
             self.unresolved_listed += record.market is not None
             return record
         return record.model_copy(update={"stock_code": stock})
-
-    def unit_done(self, unit: str) -> None:
-        day = dt.datetime.strptime(unit, "%Y%m%d").date()
-        self.bookmarks.set(f"{self.service}:{unit}", {"rows": self.rows.get(unit, 0),
-                                                      "complete": settled(day, self.plan.day()),
-                                                      "run_id": self.run_id})
 
     def run_detail(self) -> dict:
         return {"unresolved": self.unresolved, "unresolved_listed": self.unresolved_listed,

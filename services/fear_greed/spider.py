@@ -1,5 +1,5 @@
 """Fear & Greed. One unit: ``graphdata/<since>`` (every day since ``--from``, else since the
-bookmark ``fear_greed:last``, else the last year). When CNN refuses the JSON with 418, the page
+newest day its cursor (declared: ``NewestDay``) holds, else the last year). When CNN refuses the JSON with 418, the page
 ``/markets/fear-and-greed`` is rendered in Chromium (``CHROMIUM_PATH``, never downloaded) and
 its gauge read: the day's score and rating only, published with the envelope source
 ``fear-greed/page`` (declared by its parser), which the loader ranks below the JSON's: a fallback
@@ -25,8 +25,7 @@ class FearGreedSpider(SourceSpider):
         return [UNIT]
 
     def start_unit(self, unit: str):
-        mark = None if self.plan.force else (self.bookmarks.get(f"{self.service}:last") or {}).get("day")
-        since = self.plan.first.isoformat() if self.plan.first else mark
+        since = self.plan.first.isoformat() if self.plan.first else self.cursor.since(unit)
         path = "/index/fearandgreed/graphdata" + (f"/{since}" if since else "")
         yield self.request(self.url("cnn_dataviz", path), source="cnn_dataviz", parser="cnn-fear-greed",
                            unit=unit)
@@ -41,7 +40,7 @@ class FearGreedSpider(SourceSpider):
         kept = [r for r in records or () if self.within(r, "as_of_date", self.plan)]
         yield from kept
         if kept:
-            self.latest = max(r.as_of_date for r in kept).isoformat()
+            self.cursor.saw(max(r.as_of_date for r in kept))
         self.page_done(response, ok=records is not None)
 
     def _rendered_page(self):
@@ -54,8 +53,3 @@ class FearGreedSpider(SourceSpider):
                             parser="cnn-fear-greed-page", unit=UNIT,
                             meta={"playwright": True,
                                   "playwright_page_methods": [PageMethod("wait_for_function", RENDERED)]})
-
-    def unit_done(self, unit: str) -> None:
-        latest = getattr(self, "latest", None)
-        if latest:
-            self.bookmarks.set(f"{self.service}:last", {"day": latest})

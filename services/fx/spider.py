@@ -4,7 +4,6 @@ answers ``[]``). A past day is bookmarked ``fx:<YYYYMMDD>`` and not fetched agai
 configuration error; the key never reaches logs or the archive."""
 from __future__ import annotations
 
-from shared.crawling.bookmarks import DayDone
 from shared.crawling.days import weekdays_between
 from shared.crawling.spider import CrawlRefused, SourceSpider
 
@@ -12,7 +11,6 @@ from shared.crawling.spider import CrawlRefused, SourceSpider
 class FxSpider(SourceSpider):
     service = "fx"
     sources = ("koreaexim",)
-    cursor = DayDone
 
     @classmethod
     def preflight(cls, plan, bookmarks, settings) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from shared.crawling.bookmarks import DayDone
 from shared.crawling.days import days_between
 from shared.crawling.spider import SourceSpider
 
@@ -16,7 +15,6 @@ PAGES = (1, 2)
 class NewsSpider(SourceSpider):
     service = "news"
     sources = ("nate",)
-    cursor = DayDone
 
     def units(self) -> list[str]:
         if self.plan.first:

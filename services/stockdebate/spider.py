@@ -2,22 +2,18 @@
 the posts' real view and like counts come from the reactions endpoint (the list's read 0), asked
 for 30 posts at a time across stocks, and are merged in before the posts are published.
 
-The bookmark ``stockdebate:<code>`` = ``{newest, since}`` says every post with an id up to
-``newest`` posted on or after ``since`` was delivered (``since`` is missing in bookmarks of older
-runs). Paging stops
+Its cursor (declared: ``NewestItem``) keeps per stock ``{newest, since}``: every post with an id up
+to ``newest`` posted on or after ``since`` was delivered. Paging stops
 - at the first post the bookmark covers, on a daily run or a ``--from`` at or after ``since``
   (a ``--from`` before ``since`` pages on and skips the covered posts),
 - at the first post older than ``--from`` (default without a bookmark: the last 7 days),
 - at the end of the board (a page shorter than 100).
-Posts newer than ``--to`` are skipped. How a run moves the bookmark: :func:`next_coverage`."""
+Posts newer than ``--to`` are skipped. How a run moves the bookmark: ``NewestItem.next_mark``."""
 from __future__ import annotations
-
-import datetime as dt
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from shared.crawling.days import CrawlPlan
 from shared.crawling.spider import SourceSpider
 from shared.parsers import Response, discussion_next_offset
 from shared.records import BoardPost
@@ -25,45 +21,8 @@ from shared.records import BoardPost
 PAGE_SIZE = 100
 #: Post ids per reactions call: what Naver's own pages ask (no capture shows 100 answered in full).
 REACTIONS_BATCH = 30
-DEFAULT_LOOKBACK = dt.timedelta(days=7)
 FLAGS = {"isHolderOnly": "false", "excludesItemNews": "false", "isItemNewsOnly": "false",
          "isCleanbotPassedOnly": "false"}
-
-
-def _since(mark: dict | None) -> dt.date | None:
-    return dt.date.fromisoformat(mark["since"]) if mark and mark.get("since") else None
-
-
-def stops_at_seen(plan: CrawlPlan, mark: dict | None) -> bool:
-    """May paging stop at the first post the bookmark covers? On a daily run, or when the asked
-    range starts on or after the day the bookmark's coverage starts."""
-    if mark is None or plan.force:
-        return False
-    since = _since(mark)
-    return plan.first is None or (since is not None and plan.first >= since)
-
-
-def next_coverage(plan: CrawlPlan, mark: dict | None, newest: int | None, joined: bool) -> dict | None:
-    """The bookmark of a board after this run crawled it completely (None: keep the old one).
-    ``newest``: the newest post id paging saw; ``joined``: paging stopped at a covered post."""
-    today = plan.day()
-    old_newest = int(mark["newest"]) if mark else 0
-    old_since = _since(mark)
-    if plan.last is not None and plan.last < today:
-        # A past window covers [first, last] only: it extends the coverage back when it touches it.
-        if plan.first and old_since and plan.first < old_since and plan.last >= old_since - dt.timedelta(days=1):
-            return {"newest": str(old_newest), "since": plan.first.isoformat()}
-        return None
-    top = max(old_newest, newest or 0)
-    if not top:
-        return None
-    if plan.first is None:  # a daily run: from the bookmark on, or the default look-back
-        since = old_since if mark else today - DEFAULT_LOOKBACK
-    elif joined:
-        since = min(plan.first, old_since) if old_since else plan.first
-    else:
-        since = plan.first
-    return {"newest": str(top), "since": since.isoformat() if since else None}
 
 
 class StockDebateSpider(SourceSpider):
@@ -79,21 +38,11 @@ class StockDebateSpider(SourceSpider):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.newest: dict[str, int] = {}
-        self.joined: set[str] = set()
         self.waiting: list[BoardPost] = []   # posts whose counts are not asked for yet
         self.holding: set[str] = set()       # units with posts in ``waiting`` (each holds one pending)
 
     def units(self) -> list[str]:
         return self.listing()
-
-    def _mark(self, code: str) -> dict | None:
-        return None if self.plan.force else self.bookmarks.get(f"{self.service}:{code}")
-
-    def _oldest_day(self, code: str) -> dt.date | None:
-        if self.plan.first:
-            return self.plan.first
-        return None if self._mark(code) else self.plan.day() - DEFAULT_LOOKBACK
 
     def _page(self, code: str, offset: str | None):
         url = self.url("naver_stock", "/api/community/discussion/posts/by-item", discussionType="domesticStock",
@@ -106,11 +55,9 @@ class StockDebateSpider(SourceSpider):
     def on_page(self, response):
         records = yield from self.parsed(response)
         if records is not None:
-            code = response.meta["unit"]
-            mark = self._mark(code)
-            seen = int(mark["newest"]) if mark else None
-            stop_at_seen, since = stops_at_seen(self.plan, mark), _since(mark)
-            oldest, newest_day = self._oldest_day(code), self.plan.last
+            code, cursor = response.meta["unit"], self.cursor
+            seen, stop_at_seen, since = cursor.seen(code), cursor.stops_at_seen(code), cursor.since(code)
+            oldest, newest_day = cursor.oldest_day(code), self.plan.last
             stop = False
             for post in records:  # newest first
                 post_id, day = int(post.post_id), post.posted_at.date()
@@ -120,11 +67,11 @@ class StockDebateSpider(SourceSpider):
                 if seen is not None and post_id <= seen:
                     if stop_at_seen:
                         stop = True
-                        self.joined.add(code)
+                        cursor.join(code)
                         break
                     if since and day >= since:
                         continue  # delivered by an earlier run
-                self.newest[code] = max(self.newest.get(code, 0), post_id)
+                cursor.saw(code, post_id)
                 if newest_day is None or day <= newest_day:
                     self._wait_for_counts(code, post)
             yield from self._reaction_requests(full_only=True)
@@ -173,9 +120,3 @@ class StockDebateSpider(SourceSpider):
             for request in self._reaction_requests(full_only=False):
                 self.crawler.engine.crawl(request)
             raise DontCloseSpider
-
-    def unit_done(self, unit: str) -> None:
-        key = f"{self.service}:{unit}"
-        found = next_coverage(self.plan, self._mark(unit), self.newest.get(unit), unit in self.joined)
-        if found is not None and found != self.bookmarks.get(key):
-            self.bookmarks.set(key, found)

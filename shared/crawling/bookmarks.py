@@ -44,22 +44,6 @@ class Bookmarks:
         return taken
 
 
-class DayDone:
-    """The per-day cursor of a spider with one unit per day (``YYYYMMDD``): a day before today,
-    once every page of it was parsed, is bookmarked ``<service>:<day>`` = ``{"done": true,
-    "run_id": ...}`` and not fetched again (resumable backfills) unless ``--force``. Today is never
-    marked: its data may still grow. A spider names it (``cursor = DayDone``) and builds no key."""
-
-    @staticmethod
-    def covers(spider, unit: str) -> bool:
-        return not spider.plan.force and bool(spider.bookmarks.get(f"{spider.service}:{unit}"))
-
-    @staticmethod
-    def finish(spider, unit: str) -> None:
-        if unit < spider.plan.day().strftime("%Y%m%d"):
-            spider.bookmarks.set(f"{spider.service}:{unit}", {"done": True, "run_id": spider.run_id})
-
-
 def read_bookmarks(settings: Settings, timeout: float = 20.0) -> Bookmarks:
     """Every bookmark in the topic (the newest value per key)."""
     topic = topic_for(BOOKMARKS, settings.kafka_topic_prefix)

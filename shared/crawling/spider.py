@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlencode
 
 import scrapy
 from scrapy.exceptions import CloseSpider
 
 from shared.crawling.archive import mask_secrets
-from shared.crawling.bookmarks import LISTING_KEY, Bookmarks, DayDone
+from shared.crawling.bookmarks import LISTING_KEY, Bookmarks
 from shared.crawling.config import SOURCES, CrawlConfig, base_url
+from shared.crawling.cursors import Cursor
 from shared.crawling.days import CrawlPlan
 from shared.crawling.middleware import backoff_delay
 from shared.crawling.progress import UnitProgress
+from shared.crawlers import CRAWLERS
 from shared.parsers import Blocked, ConfigurationError, ParseError, QuotaExceeded, Response, parse
 from shared.records import Record
 from shared.settings import Settings
@@ -29,8 +31,9 @@ class CrawlRefused(Exception):
 
 
 class SourceSpider(scrapy.Spider):
-    """Subclasses set ``service`` (CLI name), ``sources`` (hosts used), optionally ``cursor`` (a
-    shared bookmark cursor) and ``needs_listing``, and implement ``units`` and ``start_unit``;
+    """Subclasses set ``service`` (CLI name), ``sources`` (hosts used), optionally
+    ``needs_listing``, and implement ``units`` and ``start_unit``; the bookmark cursor is the one
+    the crawler's declaration names (:mod:`shared.crawlers`), built per run as ``self.cursor``;
     callbacks use ``records = yield from self.parsed(response)`` and end with
     ``self.page_done(response)`` (a callback that does not is caught: its page is given up, loudly,
     and its unit finishes as failed)."""
@@ -55,6 +58,8 @@ class SourceSpider(scrapy.Spider):
         self.consecutive_blocks = 0
         self.outcome: tuple[str, str] | None = None
         self.progress: UnitProgress | None = None
+        cursor = type(self).cursor_type or getattr(CRAWLERS.get(self.service), "cursor", None)
+        self.cursor: Cursor | None = cursor(self) if cursor else None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -63,9 +68,9 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     # -- what a subclass provides -------------------------------------------------------------
-    #: a shared bookmark cursor (e.g. :class:`DayDone`): units it covers are skipped, and a unit
-    #: finished without a failed page is recorded in it
-    cursor: type[DayDone] | None = None
+    #: the bookmark cursor (:mod:`shared.crawling.cursors`), when not the declaration's (a test's
+    #: spider): units it covers are skipped, and a unit finished without a failed page is recorded
+    cursor_type: Callable[..., Cursor] | None = None
     #: the run needs the stockcode crawl's listing (or --codes): refused before Scrapy starts
     needs_listing: bool = False
 
@@ -85,7 +90,7 @@ class SourceSpider(scrapy.Spider):
         raise NotImplementedError
 
     def unit_done(self, unit: str) -> None:
-        """Called once every page of ``unit`` was parsed: set its bookmark here."""
+        """Called once every page of ``unit`` was parsed (before its cursor records it)."""
 
     def before_close(self) -> None:
         """Called by the pipeline before the run's status is decided (e.g. to save a snapshot)."""
@@ -146,7 +151,7 @@ class SourceSpider(scrapy.Spider):
         units = self.units()
         self.progress = UnitProgress(f"{self.service}", len(units), self.config.progress)
         for unit in units:
-            requests = [] if self.cursor and self.cursor.covers(self, unit) else list(self.start_unit(unit))
+            requests = [] if self.cursor and self.cursor.covers(unit) else list(self.start_unit(unit))
             if not requests:
                 self.crawler.stats.inc_value("insertcoin/units_skipped")
                 self.progress.advance()
@@ -236,7 +241,7 @@ class SourceSpider(scrapy.Spider):
                 if unit not in self.failed_units:
                     self.unit_done(unit)
                     if self.cursor:
-                        self.cursor.finish(self, unit)
+                        self.cursor.finish(unit)
                 self.finished_units += 1
                 if self.progress:
                     self.progress.advance()

@@ -9,7 +9,12 @@ import orjson
 import psycopg2
 import pytest
 
-from services.disclosure.spider import SETTLE_DAYS, list_form, settled
+from types import SimpleNamespace
+
+from services.disclosure.spider import list_form
+from shared.crawlers import CRAWLERS
+from shared.crawling.bookmarks import Bookmarks
+from shared.crawling.days import CrawlPlan
 from services.loader.consumer import Loader
 from shared.records import Disclosure
 from tests.crawl.conftest import FIRST, LAST, crawl, one_line, runs, truth
@@ -75,10 +80,17 @@ def test_given_no_opendart_key_when_crawling_then_refused_before_any_request(set
     assert finished.code == 2 and "OPENDART_API_KEY" in one_line(finished.stderr)
 
 
-@pytest.mark.parametrize("age, complete", [(0, False), (SETTLE_DAYS - 1, False), (SETTLE_DAYS, True)])
-def test_given_a_days_age_when_crawled_then_complete_only_once_settled(age, complete):
+@pytest.mark.parametrize("age, complete", [(0, False), (6, False), (7, True), (30, True)])
+def test_given_a_days_age_when_crawled_then_complete_only_once_settled_a_week_later(age, complete):
     today = dt.date(2026, 9, 30)
-    assert settled(today - dt.timedelta(days=age), today) is complete
+    run = SimpleNamespace(service="disclosure", plan=CrawlPlan(today=today), bookmarks=Bookmarks(), run_id="r-1")
+    cursor = CRAWLERS["disclosure"].cursor(run)
+    day = (today - dt.timedelta(days=age)).strftime("%Y%m%d")
+    cursor.note(day, rows=12)
+    cursor.finish(day)
+    assert cursor.settled(day) is complete
+    assert run.bookmarks.unwritten == ({f"disclosure:{day}": {"done": True, "run_id": "r-1", "rows": 12}} if complete
+                                       else {})
 
 
 def test_given_a_day_when_its_form_is_built_then_it_asks_the_whole_market_newest_first_100_a_page():

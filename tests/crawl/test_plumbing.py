@@ -1,4 +1,4 @@
-"""The plumbing on its own: typed config, backoff, price ranges and coverage, the archive."""
+"""The plumbing on its own: typed config, backoff, sessions and shards, the archive, the page guard."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +7,6 @@ import random
 import pytest
 from scrapy.settings import Settings as ScrapySettings
 
-from services.stockdebate.spider import next_coverage, stops_at_seen
-from services.stockreport.spider import merge_coverage, missing_range
 from shared.crawling.archive import Archive, mask_secrets
 from shared.crawling.config import CrawlConfig, CrawlEnv, scrapy_settings
 from shared.crawling.days import CrawlPlan, krx_sessions, shard_of
@@ -43,24 +41,6 @@ def test_given_attempts_when_backing_off_then_delays_grow_twice_with_jitter_and_
     for attempt, (lo, hi) in enumerate([(0.5, 1), (1, 2), (2, 4), (4, 8), (5, 10), (5, 10)]):
         delay = backoff_delay(attempt, 1.0, 10.0, rng)
         assert lo <= delay <= hi
-
-
-def test_given_a_bookmark_when_a_daily_run_asks_then_only_the_missing_trading_days_are_fetched():
-    fri, mon, tue = D(2026, 9, 18), D(2026, 9, 21), D(2026, 9, 22)
-    covered = {"first": "2026-09-01", "last": fri.isoformat()}
-    assert missing_range(CrawlPlan(today=tue), covered) == (mon, tue)
-    assert missing_range(CrawlPlan(today=D(2026, 9, 20)), covered) is None  # Sunday: nothing new
-    assert missing_range(CrawlPlan(today=fri), covered) == (fri, fri)        # today's close moves
-    assert missing_range(CrawlPlan(first=D(2026, 8, 3), last=fri, today=tue), covered) == \
-        (D(2026, 8, 3), D(2026, 8, 31))
-    assert missing_range(CrawlPlan(first=D(2026, 9, 2), last=fri, today=tue), covered) is None
-
-
-def test_given_ranges_that_do_not_touch_when_merged_then_the_bookmark_never_claims_the_hole():
-    covered = {"first": "2026-09-01", "last": "2026-09-30"}
-    assert merge_coverage(covered, "2026-10-05", "2026-10-06") == {"first": "2026-10-05", "last": "2026-10-06"}
-    assert merge_coverage(covered, "2026-10-01", "2026-10-02") == {"first": "2026-09-01", "last": "2026-10-02"}
-    assert merge_coverage(covered, "2026-01-05", "2026-01-06") == covered
 
 
 def test_given_chuseok_when_listing_krx_days_then_the_holidays_are_left_out():
@@ -124,32 +104,12 @@ def test_given_shards_when_codes_are_split_then_each_code_is_in_exactly_one_stab
     assert CrawlPlan().takes("005930")
 
 
-def test_given_board_bookmarks_when_runs_finish_then_the_coverage_grows_only_where_it_is_contiguous():
-    today = D(2026, 10, 1)
-    mark = {"newest": "500", "since": "2026-09-10"}
-    daily = CrawlPlan(today=today)
-    assert stops_at_seen(daily, mark) and not stops_at_seen(CrawlPlan(today=today, force=True), mark)
-    assert next_coverage(daily, mark, 620, joined=True) == {"newest": "620", "since": "2026-09-10"}
-    assert next_coverage(daily, None, 620, joined=False) == {"newest": "620", "since": "2026-09-24"}  # 7 days
-    assert next_coverage(daily, None, None, joined=False) is None                                   # empty board
-    inside = CrawlPlan(first=D(2026, 9, 20), today=today)         # to today, inside the coverage
-    assert stops_at_seen(inside, mark)
-    assert next_coverage(inside, mark, 650, joined=True) == {"newest": "650", "since": "2026-09-10"}
-    before = CrawlPlan(first=D(2026, 9, 1), today=today)          # starts before it: pages on, skips
-    assert not stops_at_seen(before, mark)
-    assert next_coverage(before, mark, 650, joined=False) == {"newest": "650", "since": "2026-09-01"}
-    assert not stops_at_seen(inside, {"newest": "500"})           # an old bookmark has no range
-    # past windows: one touching the coverage extends it back, one leaving a hole changes nothing
-    assert next_coverage(CrawlPlan(first=D(2026, 9, 1), last=D(2026, 9, 9), today=today), mark, 300, False) == \
-        {"newest": "500", "since": "2026-09-01"}
-    assert next_coverage(CrawlPlan(first=D(2026, 9, 1), last=D(2026, 9, 5), today=today), mark, 300, False) is None
-
-
 def _day_spider(callback_settles: bool, *, force: bool = False, bookmarks: dict | None = None):
     """A one-day spider whose page callback does (or forgets to do) ``page_done``."""
     from scrapy.http import HtmlResponse
 
-    from shared.crawling.bookmarks import Bookmarks, DayDone
+    from shared.crawling.bookmarks import Bookmarks
+    from shared.crawling.cursors import DayDone
     from shared.crawling.days import CrawlPlan
     from shared.crawling.spider import SourceSpider
     from shared.settings import Settings
@@ -157,7 +117,7 @@ def _day_spider(callback_settles: bool, *, force: bool = False, bookmarks: dict 
     class OneDay(SourceSpider):
         service = "oneday"
         sources = ("nate",)
-        cursor = DayDone
+        cursor_type = DayDone
 
         def units(self):
             return ["20260929"]
@@ -192,8 +152,7 @@ def test_given_a_per_day_cursor_when_a_past_day_finishes_then_it_is_bookmarked_o
     parse_page()
     assert spider.failed_units == set() and spider.finished_units == 1
     assert spider.bookmarks.unwritten == {"oneday:20260929": {"done": True, "run_id": "r-1"}}
-    from shared.crawling.bookmarks import DayDone
     again, _ = _day_spider(True, bookmarks={"oneday:20260929": {"done": True}})
-    assert DayDone.covers(again, "20260929")
+    assert again.cursor.covers("20260929")
     forced, _ = _day_spider(True, force=True, bookmarks={"oneday:20260929": {"done": True}})
-    assert not DayDone.covers(forced, "20260929")
+    assert not forced.cursor.covers("20260929")
