@@ -49,6 +49,12 @@ def security_kinds(panel: Panel, clock: str) -> np.ndarray:
     return (panel.features[clock]["is_stock"] > 0.5).astype(np.int8)
 
 
+def code_identities(codes: np.ndarray) -> np.ndarray:
+    """One int per stock column, from its code alone (base 36: codes hold digits and capitals), so
+    a stock's place in every permutation draw is the same in any panel that holds it."""
+    return np.array([int(code, 36) for code in codes], dtype=np.int64)
+
+
 def stock_tensor(panel: Panel, clock: str) -> tuple[np.ndarray, list[str]]:
     """(F, days, stocks) features of the stock media's families plus controls, and their names."""
     names = [n for feats in stock_families(clock).values() for n in feats] + list(CONTROLS)
@@ -99,7 +105,7 @@ def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, p
         f = influence_tests.stock_influence(X, panel.top, panel.valid, panel.days, fit, stock_families(clock),
                                     n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c,
                                     strata=disclosure_strata(panel, clock), unconditional=("disclosure",),
-                                    kinds=security_kinds(panel, clock))
+                                    kinds=security_kinds(panel, clock), identities=code_identities(panel.codes))
         frames.append(f.assign(clock=clock, scope="stock", train_days=fit.train_days))
         Xm, mnames = market_tensor(panel, clock)
         ones = np.ones((len(panel.days), 1), dtype=bool)

@@ -91,3 +91,53 @@ def test_given_a_medium_only_companies_have_when_permuting_within_security_kinds
     year = lambda f: f[f.period_type == "year"].iloc[0]  # noqa: E731
     assert year(across).p_value < 0.001 and year(across).influence > 0.005  # the defect: "is a company" credited
     assert year(within).p_value > 0.05 and abs(year(within).influence) < 0.01
+
+
+def test_given_persistent_permutations_when_drawn_then_each_is_a_permutation_within_groups_and_the_same_on_equal_days():
+    identities = np.array([100, 7, 55, 3, 42, 9])
+    orders = influence_tests.identity_orders(identities, 200, seed=1, stream=0, medium=0)
+    v = np.array([0, 1, 2, 4, 5])                                   # column 3 not valid that day
+    groups = np.array([0, 0, 1, 1, 1])
+    idx = influence_tests.persistent_permutations(orders, v, groups, len(identities))
+    assert all(sorted(row[:2]) == [0, 1] and sorted(row[2:]) == [2, 3, 4] for row in idx)
+    again = influence_tests.persistent_permutations(orders, v, groups, len(identities))
+    assert (idx == again).all()                                      # a draw keeps its identities day after day
+    assert len({tuple(row[2:]) for row in idx}) == 6                 # every permutation of the 3 is drawn
+    # a stock's place comes from its identity alone: a panel with one more stock draws the same
+    wider = influence_tests.identity_orders(np.append(identities, 1), 200, seed=1, stream=0, medium=0)
+    assert (influence_tests.persistent_permutations(wider, v, groups, 7) == idx).all()
+
+
+def test_given_a_persistent_medium_and_persistent_volatility_with_no_effect_when_testing_then_the_level_holds():
+    """Each stock has its own post rate and its own volatility, independent of each other; the fitted
+    coefficient on posts is whatever training found (here +1). A shuffle day by day treats the days
+    as independent and passes the chance correlation of rate and volatility in a world's 150 stocks
+    as influence; permutations that keep identities across days, with the permutation test's own p
+    above its floor, hold the level."""
+    rng = np.random.default_rng(5)
+    days, units, runs, rejected = 60, 150, 150, 0
+    fit = RollingFit(names=["posts"], eval_days=np.arange(days), coef=np.tile([1.0, 0.0], (days, 1)),
+                     train_days=60)
+    day_index = np.datetime64("2025-01-01") + np.arange(days)
+    for _ in range(runs):
+        rate, vol = rng.lognormal(0, 0.9, units), rng.lognormal(0, 0.35, units)
+        posts = np.log1p(rng.poisson(rate[None, :].repeat(days, axis=0)))
+        moves = np.abs(vol[None, :] * rng.standard_t(4, (days, units)))
+        top = moves >= np.sort(moves, axis=1)[:, [-10]]
+        rows = influence_tests.stock_influence(posts[None], top, np.ones((days, units), bool), day_index, fit,
+                                               {"board": ("posts",)}, n_perm=99, n_boot=20,
+                                               seed=int(rng.integers(1e6)))
+        rejected += int(rows.loc[rows.period_type == "year", "p_value"].iloc[0] < 0.05)
+    assert rejected / runs <= 0.08     # a shuffle day by day: 17.5% (35 of 200 runs)
+
+
+def test_given_a_statistic_beyond_every_draw_of_a_long_market_null_then_its_p_goes_below_the_floor_and_a_short_ones_does_not():
+    rng = np.random.default_rng(2)
+    long_null, short_null = rng.normal(0, 1, 150), rng.normal(0, 1, 21)
+    long_null, short_null = long_null - long_null.mean(), short_null - short_null.mean()
+    tail = influence_tests.MARKET_TAIL_DRAWS
+    beyond = influence_tests.claim(6.0, long_null, np.array([]), tail_from=tail)
+    assert beyond["p_value"] < 1 / 151 and beyond["ci_low"] > 0
+    assert influence_tests.claim(6.0, short_null, np.array([]), tail_from=tail)["p_value"] == 1 / 22
+    inside = influence_tests.claim(float(np.sort(long_null)[-3]), long_null, np.array([]), tail_from=tail)
+    assert inside["p_value"] >= 3 / 151                              # within the draws: the exact p
