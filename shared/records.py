@@ -327,16 +327,6 @@ class CrawlRun(Record):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
-#: Every stream the fleet knows, by name.
-STREAMS: dict[str, type[Record]] = {
-    model.stream: model
-    for model in (
-        StockListing, Sector, StockSector, StockValuation, DailyPrice, BoardPost, NewsRank,
-        FinancialStatement, FearGreed, FxRate, Disclosure, CrawlRun,
-    )
-}
-
-
 class Envelope(BaseModel):
     """What travels on Kafka: one record plus where and when it came from."""
 
@@ -366,7 +356,9 @@ class Envelope(BaseModel):
 
     def open(self) -> Record:
         """Validate the payload against its stream's model. Raises ``ContractError``."""
-        model = STREAMS.get(self.stream)
+        from shared.streams import MODELS  # the declarations import this module's models
+
+        model = MODELS.get(self.stream)
         if model is None:
             raise ContractError(f"unknown stream {self.stream!r}")
         if self.schema_version != model.schema_version:

@@ -66,6 +66,8 @@ DECLARED: tuple[Stream, ...] = (
            json_columns=("detail",)),
 )
 STREAMS_BY_NAME: dict[str, Stream] = {s.name: s for s in DECLARED}
+#: Every stream's record model, by stream name.
+MODELS: dict[str, type[Record]] = {s.name: s.model for s in DECLARED}
 
 
 def readme_table() -> str:

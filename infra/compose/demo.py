@@ -13,7 +13,7 @@ import sys
 import time
 
 from shared.broker import loader_lag
-from shared.records import STREAMS
+from shared.streams import MODELS
 from shared.settings import get_settings
 
 def say(message: str) -> None:
@@ -48,7 +48,7 @@ def wait_for_loader(timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     lag = None
     while time.monotonic() < deadline:
-        lag = loader_lag(settings.kafka_bootstrap_servers, settings.kafka_topic_prefix, STREAMS)
+        lag = loader_lag(settings.kafka_bootstrap_servers, settings.kafka_topic_prefix, MODELS)
         if lag == 0:
             return True
         say(f"loader: {lag} records to go")

@@ -26,7 +26,7 @@ from services.loader.pool import DecoderPool
 from services.loader.retrying import TRANSIENT as _TRANSIENT_DB, db_retry
 from services.loader.writer import BatchWriter, DeadLetter
 from shared.broker import LOADER_GROUP, librdkafka_security_config, make_producer
-from shared.records import STREAMS
+from shared.streams import MODELS
 from shared.settings import Settings
 from shared.topics import DEAD_LETTER, topic_for
 
@@ -102,7 +102,7 @@ class Loader:
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
         self.decoders = default_decoders() if decoders is None else decoders
-        self.streams = streams or list(STREAMS)
+        self.streams = streams or list(MODELS)
         self.topic_stream = {topic_for(s, settings.kafka_topic_prefix): s for s in self.streams}
         self.dead_letter_topic = topic_for(DEAD_LETTER, settings.kafka_topic_prefix)
         # confluent-kafka (librdkafka): fetching and record unpacking run in C threads, about twice

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from services.loader.validators import VALIDATORS
 from services.loader.tables import SPECS
 from services.loader.writer import copy_text
-from shared.records import STREAMS, Record
+from shared.records import Record
+from shared.streams import MODELS
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,13 @@ def _key_of(model: type[Record], get: Callable) -> Callable[[Any], str]:
 
 def _reader(stream: str) -> _Reader:
     validator, dicts = VALIDATORS[stream]
-    spec, model = SPECS[stream], STREAMS[stream]
+    spec, model = SPECS[stream], MODELS[stream]
     get = itemgetter if dicts else attrgetter
     return _Reader(validator, get("stream", "schema_version", "key", "source", "run_id", "extracted_at", "record"),
                    get(*spec.columns), _key_of(model, get), len(spec.provenance) == 3)
 
 
-_READERS = {stream: _reader(stream) for stream in STREAMS}
+_READERS = {stream: _reader(stream) for stream in MODELS}
 
 
 def _explain(error: ValidationError) -> str:
@@ -95,7 +96,7 @@ def _explain(error: ValidationError) -> str:
 def check(stream: str, key_text: str | None, payload: bytes) -> tuple | str:
     """A message of ``stream``'s topic against the contract: the row's values (table column order,
     provenance last) if it keeps it, else the reason it does not."""
-    model = STREAMS[stream]
+    model = MODELS[stream]
     reader = _READERS[stream]
     try:
         envelope = reader.validator.validate_json(payload, strict=True)
@@ -213,7 +214,7 @@ def _decode_one_by_one(streams: str | list[str], keys: list[bytes | None], value
 def _check_stream(stream: str, indices, keys, values, refused: list[tuple[int, str]]) -> tuple[list[tuple], list[int]]:
     """``check`` over one stream's messages, unrolled: a message that fails any test goes back
     through ``check`` for the reason."""
-    reader, version = _READERS[stream], STREAMS[stream].schema_version
+    reader, version = _READERS[stream], MODELS[stream].schema_version
     validate, header, values_of, key_of = reader.validator.validate_json, reader.header, reader.values, reader.key
     rows: list[tuple] = []
     positions: list[int] = []

@@ -22,13 +22,14 @@ from typing import Any
 from pydantic import create_model
 from pydantic_core import SchemaValidator
 
-from shared.records import STREAMS, ZONE_ONLY, Envelope, Record
+from shared.records import ZONE_ONLY, Envelope, Record
+from shared.streams import MODELS
 
 # One typed envelope per stream (the shared Envelope with its record typed), so that a single
 # Rust-side validate_json checks the envelope and the record together.
 TYPED = {
     stream: create_model(f"{model.__name__}Envelope", __base__=Envelope, record=(model, ...))
-    for stream, model in STREAMS.items()
+    for stream, model in MODELS.items()
 }
 
 
@@ -115,7 +116,7 @@ def _rewrite(node: Any) -> Any:
 def _validator(stream: str) -> tuple[Any, bool]:
     """The stream's envelope validator and whether it yields dicts (else model instances)."""
     typed = TYPED[stream]
-    if STREAMS[stream].key is not Record.key:
+    if MODELS[stream].key is not Record.key:
         return typed.__pydantic_validator__, False  # the record computes its own key: keep the model
     try:
         return SchemaValidator(_rewrite(typed.__pydantic_core_schema__)), True
@@ -123,4 +124,4 @@ def _validator(stream: str) -> tuple[Any, bool]:
         return typed.__pydantic_validator__, False
 
 
-VALIDATORS: dict[str, tuple[Any, bool]] = {stream: _validator(stream) for stream in STREAMS}
+VALIDATORS: dict[str, tuple[Any, bool]] = {stream: _validator(stream) for stream in MODELS}

@@ -10,7 +10,7 @@ import pytest
 
 from services.loader.consumer import Loader
 from services.loader.tables import SPECS
-from shared.records import STREAMS
+from shared.streams import MODELS
 from tests.crawl.conftest import FIRST, LAST, crawl, runs, start_crawl, truth
 
 pytestmark = pytest.mark.integration
@@ -23,7 +23,7 @@ DAY = dt.timedelta(days=1)
 
 def _table(settings, stream: str) -> dict[str, dict]:
     spec = SPECS[stream]
-    model = STREAMS[stream]
+    model = MODELS[stream]
     with psycopg2.connect(settings.database_url.get_secret_value()) as conn, conn.cursor() as cur:
         cur.execute(f"SELECT {', '.join(spec.columns)} FROM {spec.table}")
         rows = [dict(zip(spec.columns, row)) for row in cur.fetchall()]
@@ -32,7 +32,7 @@ def _table(settings, stream: str) -> dict[str, dict]:
 
 
 def _expected(world, stream: str) -> dict[str, dict]:
-    model = STREAMS[stream]
+    model = MODELS[stream]
     rows = truth(world, stream)
     records = [model.model_validate(row) for row in rows]
     return {r.key(): r.model_dump(mode="json") for r in records}

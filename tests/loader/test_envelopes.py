@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from services.loader.validators import TYPED, VALIDATORS
 from shared.parsers import parse
-from shared.records import STREAMS, CrawlRun, Envelope, Record, StockListing
+from shared.records import CrawlRun, Envelope, Record, StockListing
+from shared.streams import MODELS
 from tests.loader.streams import daily_price
 from tests.parsers.test_fixtures import CASES, load_case
 
@@ -25,7 +26,7 @@ AT = dt.datetime(2026, 11, 21, 1, 2, 3, tzinfo=dt.timezone.utc)
 
 def _samples() -> dict[str, list[Record]]:
     """A few valid records of every stream."""
-    found: dict[str, list[Record]] = {stream: [] for stream in STREAMS}
+    found: dict[str, list[Record]] = {stream: [] for stream in MODELS}
     for case in CASES:
         parser, response, expected = load_case(case)
         if isinstance(expected, dict) and "error" in expected:
@@ -81,10 +82,10 @@ def _outcome_of_dicts(stream: str, payload: bytes):
 
 def test_every_stream_validates_to_dicts_and_has_samples():
     assert all(dicts for _, dicts in VALIDATORS.values())
-    assert all(SAMPLES[stream] for stream in STREAMS), [s for s in STREAMS if not SAMPLES[s]]
+    assert all(SAMPLES[stream] for stream in MODELS), [s for s in MODELS if not SAMPLES[s]]
 
 
-@pytest.mark.parametrize("stream", sorted(STREAMS))
+@pytest.mark.parametrize("stream", sorted(MODELS))
 def test_given_valid_and_broken_envelopes_when_validated_as_dicts_then_the_outcome_is_the_models(stream):
     checked = refused = 0
     for record in SAMPLES[stream]:

@@ -14,7 +14,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from services.loader.consumer import Loader
 from services.loader.tables import SPECS
-from shared.records import STREAMS
+from shared.streams import MODELS
 from shared.topics import topic_for
 from tests.loader.streams import allow_large_messages
 
@@ -55,7 +55,7 @@ def _post(**changes) -> dict:
 
 
 def _key_of(stream: str, record: dict) -> str:
-    return "|".join(str(record.get(name)) for name in STREAMS[stream].primary_key)
+    return "|".join(str(record.get(name)) for name in MODELS[stream].primary_key)
 
 
 def envelope(stream: str, record: dict, changes: dict | None = None) -> dict:
@@ -279,7 +279,7 @@ def _stored_problem(cur, c: Case) -> str | None:
     if len(rows) != 1:
         return f"{len(rows)} rows in {spec.table}"
     stored = dict(zip((*spec.columns, "source", "run_id"), rows[0]))
-    sent = {name: c.record.get(name, STREAMS[c.stream].model_fields[name].default) for name in spec.columns}
+    sent = {name: c.record.get(name, MODELS[c.stream].model_fields[name].default) for name in spec.columns}
     sent |= {"source": "bad-input", "run_id": "r1"}
     differ = [f"{name}: stored {stored[name]!r:.80} sent {sent[name]!r:.80}" for name in stored
               if not _same(stored[name], sent[name])]
