@@ -17,10 +17,11 @@ Z95 = float(norm.ppf(0.975))
 #: 99 permutation draws, so anything below reads "below 1e-6" (Holm over 120 tests still passes it).
 P_FLOOR = 1e-6
 #: A null with at least this many draws lends its normal tail to a statistic beyond every draw
-#: (below the empirical floor 1 / (draws + 1)): independent permutations of stocks from 19 draws;
-#: circular shifts of one market series, far from independent draws, from 99 (a month's ~21 never).
-MIN_DRAWS = 19
-MARKET_TAIL_DRAWS = 99
+#: (below the empirical floor 1 / (draws + 1)); a shorter null (a month's ~21 circular shifts, a
+#: quick run's 39 permutations) never does: a statistic beyond all of 39 draws happens 1 time in
+#: 40 under the null, and a tail fitted to 39 draws is too rough to say how far beyond.
+TAIL_DRAWS = 99
+CYCLE_MIN = 30            # stock groups this large keep their draws through daily churn (a cycle)
 MARKET_SHIFTS = 999       # market media: every circular shift up to this many (a year has ~250)
 MIN_DAYS = 5              # a period with fewer out-of-sample days is not scored (no claim on 2 days)
 
@@ -92,7 +93,7 @@ def period_key(kind: str, label: str) -> int:
     return int(label.replace("-", "")) + (10_000 if kind == "year" else 0)
 
 
-def claim(stat: float, null: np.ndarray, boot: np.ndarray, *, tail_from: int = MIN_DRAWS) -> dict:
+def claim(stat: float, null: np.ndarray, boot: np.ndarray) -> dict:
     """Influence, 95% CI and p of one medium-period from one test.
 
     ``stat``: the observed statistic (AP of the full model minus the mean AP with the medium's
@@ -100,7 +101,7 @@ def claim(stat: float, null: np.ndarray, boot: np.ndarray, *, tail_from: int = M
     (their spread is the statistic's sampling spread when the medium does nothing); ``boot``:
     block-bootstrap draws of the statistic. p is one-sided (the medium helps): the empirical
     (1 + draws >= stat) / (1 + draws), or the normal approximation of the null draws where that is
-    larger; only a statistic beyond every draw of a null of at least ``tail_from`` draws takes the
+    larger; only a statistic beyond every draw of a null of at least ``TAIL_DRAWS`` takes the
     normal tail below the empirical floor (99 draws stop at 0.01, and Holm over 12 tests needs
     0.004), floored at ``P_FLOOR``. So at any level above 1 / (draws + 1) the decision is the
     permutation test's own (the normal approximation alone rejected a persistent null 7.5% of the
@@ -113,7 +114,7 @@ def claim(stat: float, null: np.ndarray, boot: np.ndarray, *, tail_from: int = M
     p = float(norm.sf(stat / sd)) if sd > 0 else 1.0
     beyond = int(np.sum(null >= stat - 1e-12))
     empirical = (1 + beyond) / (1 + len(null))
-    p = min(p, empirical) if beyond == 0 and len(null) >= tail_from else max(p, empirical)
+    p = min(p, empirical) if beyond == 0 and len(null) >= TAIL_DRAWS else max(p, empirical)
     lo, hi = stat - Z95 * sd, stat + Z95 * sd
     if len(null) > 1:                                 # the empirical null inverted as well
         lo, hi = min(lo, stat - float(np.quantile(null, 0.975))), max(hi, stat - float(np.quantile(null, 0.025)))
@@ -150,12 +151,18 @@ def persistent_permutations(orders: tuple[np.ndarray, np.ndarray], v: np.ndarray
                             n_stocks: int) -> np.ndarray:
     """(n_perm, len(v)) permutations of a day's valid stocks ``v`` (column indexes), each position
     moved only within its group (``groups``: one int per position; None: one group), that keep a
-    draw's stock identities from day to day: in draw k the i-th stock of a group in the first order
-    takes the contribution of the i-th in the second. Each is a uniform permutation of the group, and
-    on days with the same group it is the same permutation, so a stock that posts a lot every day
-    lends its posts to the same other stock every day: the null keeps a medium's per-stock
-    persistence, and with it the medium's chance correlation with a stock's persistent volatility,
-    which a day-by-day shuffle destroys (it treats the days as independent)."""
+    draw's stock identities from day to day, so a stock that posts a lot every day lends its posts
+    to the same other stock every day: the null keeps a medium's per-stock persistence, and with it
+    the medium's chance correlation with a stock's persistent volatility, which a day-by-day shuffle
+    destroys (it treats the days as independent).
+
+    A group of at least ``CYCLE_MIN`` stocks: each stock takes the contribution of the next member
+    in draw k's first order (cyclically). A stock entering or leaving the group (a filing that day,
+    a halt) changes only its neighbour's partner, so the draw stays the same for the rest of the
+    group through daily churn. That is a random cycle, never a fixed point; a uniform permutation
+    fixes 1 / size of the stocks, which a large group does not miss. A smaller group (a day's few
+    filers) takes a uniform permutation instead: its i-th member in the first order takes the
+    contribution of its i-th in the second (the same on days with the same members)."""
     first, second = orders
     n_perm = len(first)
     position = np.full(n_stocks, -1, dtype=np.int64)
@@ -166,8 +173,11 @@ def persistent_permutations(orders: tuple[np.ndarray, np.ndarray], v: np.ndarray
     for g in np.unique(labels):
         member = np.zeros(n_stocks, dtype=bool)
         member[v[labels == g]] = True
-        takers = first[member[first]].reshape(n_perm, -1)      # the group's stocks in each draw's orders
-        givers = second[member[second]].reshape(n_perm, -1)
+        takers = first[member[first]].reshape(n_perm, -1)      # the group's stocks in each draw's order
+        if takers.shape[1] >= CYCLE_MIN:
+            givers = np.roll(takers, -1, axis=1)
+        else:
+            givers = second[member[second]].reshape(n_perm, -1)
         idx[rows, position[takers]] = position[givers]
     return idx
 
@@ -283,7 +293,7 @@ def market_influence(X: np.ndarray, turbulent: np.ndarray, days: np.ndarray, fit
             boot = boot_full - np.mean([ap_rows(s[bi], lb) for s in some], axis=0)
             boot = boot[np.isfinite(boot)]             # draws with no turbulent day have no AP
             rows.append({"period_type": kind, "period": label, "medium": medium,
-                         **claim(float(f - perm.mean()), perm - perm.mean(), boot, tail_from=MARKET_TAIL_DRAWS),
+                         **claim(float(f - perm.mean()), perm - perm.mean(), boot),
                          "pr_auc_full": float(f), "pr_auc_without": float(perm.mean()), "n_days": int(n)})
     return pd.DataFrame(rows)
 

@@ -23,7 +23,7 @@ from ml.scoring import ScoringConfig, rolling_scores  # noqa: E402
 from services.replay.effects import Effect, EffectsConfig  # noqa: E402
 from services.replay.simulate import build_world  # noqa: E402
 
-CONFIG = ScoringConfig(window=250, min_train=40, step=21, n_perm=39, n_boot=200, seed=0)
+CONFIG = ScoringConfig(window=250, min_train=40, step=21, n_perm=99, n_boot=200, seed=0)
 EFFECTS = EffectsConfig(movers_per_day=3, decoys=1.0, disclosure_echo="board",
                         effects=[Effect(medium="disclosure", lag=1), Effect(medium="disclosure", lag=0)])
 START, END = dt.date(2026, 1, 2), dt.date(2026, 6, 30)

@@ -13,7 +13,7 @@ from ml.features import build_panel
 from ml.scoring import ScoringConfig, rolling_scores
 from tests.ml.disclosure_worlds import disclosure_world
 
-CONFIG = ScoringConfig(window=250, min_train=40, step=21, n_perm=39, n_boot=200, seed=0)
+CONFIG = ScoringConfig(window=250, min_train=40, step=21, n_perm=99, n_boot=200, seed=0)
 
 
 @pytest.fixture(scope="module")

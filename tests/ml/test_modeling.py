@@ -108,12 +108,26 @@ def test_given_persistent_permutations_when_drawn_then_each_is_a_permutation_wit
     assert (influence_tests.persistent_permutations(wider, v, groups, 7) == idx).all()
 
 
+def test_given_a_large_group_whose_members_churn_when_drawing_then_most_stocks_keep_their_partner():
+    orders = influence_tests.identity_orders(np.arange(1000, 1200), 50, seed=3, stream=0, medium=0)
+    today = np.arange(200)
+    tomorrow = np.delete(today, np.random.default_rng(0).choice(200, 20, replace=False))   # 10% filed, say
+    a = influence_tests.persistent_permutations(orders, today, None, 200)
+    b = influence_tests.persistent_permutations(orders, tomorrow, None, 200)
+    assert all(sorted(row) == list(range(len(today))) for row in a)
+    partner_today = today[a][:, tomorrow]            # (draw, stock of tomorrow) -> partner today
+    partner_tomorrow = tomorrow[b]
+    assert (partner_today == partner_tomorrow).mean() > 0.8    # 0.90 (matching ranks of two orders: 0.20)
+
+
 def test_given_a_persistent_medium_and_persistent_volatility_with_no_effect_when_testing_then_the_level_holds():
     """Each stock has its own post rate and its own volatility, independent of each other; the fitted
-    coefficient on posts is whatever training found (here +1). A shuffle day by day treats the days
-    as independent and passes the chance correlation of rate and volatility in a world's 150 stocks
-    as influence; permutations that keep identities across days, with the permutation test's own p
-    above its floor, hold the level."""
+    coefficient on posts is whatever training found (here +1); a tenth of the stocks a day file
+    something (the conditional stratum the board is permuted within). A shuffle day by day treats
+    the days as independent and passes the chance correlation of rate and volatility in a world's
+    150 stocks as influence; so does a draw that keeps identities only while a group's members stay
+    the same (the filers change daily). Draws that keep identities through that churn, with the
+    permutation test's own p above its floor, hold the level."""
     rng = np.random.default_rng(5)
     days, units, runs, rejected = 60, 150, 150, 0
     fit = RollingFit(names=["posts"], eval_days=np.arange(days), coef=np.tile([1.0, 0.0], (days, 1)),
@@ -124,20 +138,20 @@ def test_given_a_persistent_medium_and_persistent_volatility_with_no_effect_when
         posts = np.log1p(rng.poisson(rate[None, :].repeat(days, axis=0)))
         moves = np.abs(vol[None, :] * rng.standard_t(4, (days, units)))
         top = moves >= np.sort(moves, axis=1)[:, [-10]]
+        filed = (rng.random((days, units)) < 0.1).astype(np.int8)
         rows = influence_tests.stock_influence(posts[None], top, np.ones((days, units), bool), day_index, fit,
                                                {"board": ("posts",)}, n_perm=99, n_boot=20,
-                                               seed=int(rng.integers(1e6)))
+                                               seed=int(rng.integers(1e6)), strata=filed)
         rejected += int(rows.loc[rows.period_type == "year", "p_value"].iloc[0] < 0.05)
-    assert rejected / runs <= 0.08     # a shuffle day by day: 17.5% (35 of 200 runs)
+    assert rejected / runs <= 0.08     # day by day: 17.5%; identities kept only without churn: 11%
 
 
-def test_given_a_statistic_beyond_every_draw_of_a_long_market_null_then_its_p_goes_below_the_floor_and_a_short_ones_does_not():
+def test_given_a_statistic_beyond_every_draw_of_a_long_null_then_its_p_goes_below_the_floor_and_a_short_ones_does_not():
     rng = np.random.default_rng(2)
     long_null, short_null = rng.normal(0, 1, 150), rng.normal(0, 1, 21)
     long_null, short_null = long_null - long_null.mean(), short_null - short_null.mean()
-    tail = influence_tests.MARKET_TAIL_DRAWS
-    beyond = influence_tests.claim(6.0, long_null, np.array([]), tail_from=tail)
+    beyond = influence_tests.claim(6.0, long_null, np.array([]))
     assert beyond["p_value"] < 1 / 151 and beyond["ci_low"] > 0
-    assert influence_tests.claim(6.0, short_null, np.array([]), tail_from=tail)["p_value"] == 1 / 22
-    inside = influence_tests.claim(float(np.sort(long_null)[-3]), long_null, np.array([]), tail_from=tail)
+    assert influence_tests.claim(6.0, short_null, np.array([]))["p_value"] == 1 / 22
+    inside = influence_tests.claim(float(np.sort(long_null)[-3]), long_null, np.array([]))
     assert inside["p_value"] >= 3 / 151                              # within the draws: the exact p

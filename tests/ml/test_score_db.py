@@ -14,7 +14,7 @@ from tests.truth import load_truth
 
 pytestmark = pytest.mark.integration
 START, END = dt.date(2025, 1, 1), dt.date(2025, 4, 30)
-CONFIG = ScoringConfig(window=250, min_train=30, step=21, n_perm=39, n_boot=200, seed=0)
+CONFIG = ScoringConfig(window=250, min_train=30, step=21, n_perm=99, n_boot=200, seed=0)
 
 
 @pytest.fixture(scope="module")

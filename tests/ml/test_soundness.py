@@ -13,7 +13,7 @@ from ml.features import build_panel, price_matrices, top_movers
 from ml.scoring import ScoringConfig, rolling_scores
 from tests.ml.worlds import Plant, make_world
 
-CONFIG = ScoringConfig(window=250, min_train=40, step=21, n_perm=39, n_boot=200, seed=0)
+CONFIG = ScoringConfig(window=250, min_train=40, step=21, n_perm=99, n_boot=200, seed=0)
 KEY = ["period_type", "period", "medium", "clock"]
 RAW = ["influence", "ci_low", "ci_high", "p_value", "pr_auc_full", "pr_auc_without", "n_days"]
 
