@@ -88,7 +88,7 @@ def make_world(seed: int, plant: Plant = Plant(), stocks: int = 300, sessions: i
         for d in range(D):
             for s in rng.choice(pool, size=min(rng.poisson(plant.per_day), len(pool)), replace=False):
                 media_day = d - plant.lag + 1          # the night before this day's open
-                if media_day < 1:
+                if media_day < 1 or media_day >= D:    # lag 0 on the last day: its night is outside
                     continue
                 if plant.kind == "board_buzz":
                     counts[0, media_day, s] = rng.poisson(rate[s] * plant.mult)
