@@ -1,5 +1,5 @@
 """A toy medium added the way a new one is (issue 15): one record model and one ``Stream(...)``
-(here appended to the declarations at start-up, where a real one is a line in shared/streams.py),
+(here appended to the declarations when the script starts, where a real one is a line in shared/streams.py),
 its migration (tests/test_toy_stream.py creates the table) and nothing else. Run as a script, it
 creates the fleet's topics, publishes toy records and runs the loader until idle, then prints what
 the fleet derived from the declaration, as JSON."""
@@ -27,9 +27,14 @@ class ToyMetric(Record):
 
 
 TOY = streams.Stream(ToyMetric, "if_toy_metric", "a toy medium's daily value per stock", partitions=2)
-streams.DECLARED = (*streams.DECLARED, TOY)
-streams.STREAMS_BY_NAME[TOY.name] = TOY
-streams.MODELS[TOY.name] = ToyMetric
+
+
+def declare() -> None:
+    """Add the toy to the declarations of this process only (the script's, never the tests' own:
+    importing this module for its MIGRATION changes nothing)."""
+    streams.DECLARED = (*streams.DECLARED, TOY)
+    streams.STREAMS_BY_NAME[TOY.name] = TOY
+    streams.MODELS[TOY.name] = ToyMetric
 
 #: What the migration of the toy stream creates.
 MIGRATION = """
@@ -47,6 +52,10 @@ CREATE TABLE if_toy_metric (
 );
 GRANT SELECT, INSERT, UPDATE ON if_toy_metric TO insertcoin_loader;
 """
+
+
+if __name__ in ("__main__", "__mp_main__"):  # the script, and the loader's decoder processes it spawns
+    declare()
 
 
 def main() -> int:
