@@ -101,7 +101,8 @@ def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, p
     for c, clock in enumerate(CLOCKS):
         X, names = stock_tensor(panel, clock)
         fit = train.rolling_fit(X, panel.top, panel.valid, names, window=config.window,
-                                min_train=config.min_train, step=config.step, seed=config.seed)
+                                min_train=config.min_train, step=config.step, seed=config.seed,
+                                nonnegative=tuple(n for n in names if n not in CONTROLS))
         f = influence_tests.stock_influence(X, panel.top, panel.valid, panel.days, fit, stock_families(clock),
                                     n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c,
                                     strata=disclosure_strata(panel, clock), unconditional=("disclosure",),
@@ -110,7 +111,8 @@ def rolling_scores(panel: Panel, config: ScoringConfig) -> tuple[pd.DataFrame, p
         Xm, mnames = market_tensor(panel, clock)
         ones = np.ones((len(panel.days), 1), dtype=bool)
         mfit = train.rolling_fit(Xm, panel.turbulent[:, None], ones, mnames, window=config.window,
-                                 min_train=config.min_train, step=config.step, seed=config.seed)
+                                 min_train=config.min_train, step=config.step, seed=config.seed,
+                                 nonnegative=tuple(n for n in mnames if n not in MARKET_CONTROLS))
         m = influence_tests.market_influence(Xm, panel.turbulent, panel.days, mfit, MARKET_MEDIA,
                                      n_perm=config.n_perm, n_boot=config.n_boot, seed=config.seed, stream=c)
         frames.append(m.assign(clock=clock, scope="market", train_days=mfit.train_days))

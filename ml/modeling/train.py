@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import hypergeom
-from sklearn.linear_model import LogisticRegression
 
 from ml.features import MARKET_WINDOW
 
@@ -49,23 +48,50 @@ def market_daily_lift(active: np.ndarray, turbulent: np.ndarray,
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-                 max_negatives_per_positive: int = 20, C: float = 1.0) -> tuple[np.ndarray, float]:
-    """Logistic regression on standardised features; returns (coef, intercept) in the original
-    units. Negatives beyond ``max_negatives_per_positive`` per positive are subsampled at random
-    (case-control sampling moves the intercept only, so within-day rankings are unchanged)."""
+                 max_negatives_per_positive: int = 20, C: float = 1.0,
+                 nonnegative: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """L2-penalised logistic regression on standardised features (scikit-learn's
+    ``LogisticRegression(C=C)`` objective: the intercept is not penalised); returns (coef,
+    intercept) in the original units. Negatives beyond ``max_negatives_per_positive`` per positive
+    are subsampled at random (case-control sampling moves the intercept only, so within-day
+    rankings are unchanged).
+
+    ``nonnegative`` (bool per feature): those coefficients are held at or above 0 (L-BFGS-B
+    bounds; scikit-learn's solvers take none). A medium is credited only for raising the chance of
+    a big move: unconstrained, posts that follow a jump earned predictive "influence" with a
+    negative weight, by marking that the jump inflating a stock's volatility control was a one-off
+    (docs/BENCHMARKS.md, answer soundness)."""
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
     pos = np.flatnonzero(y)
     neg = np.flatnonzero(~y)
     cap = max_negatives_per_positive * max(len(pos), 1)
     if len(neg) > cap:
         neg = rng.choice(neg, size=cap, replace=False)
     rows = np.concatenate([pos, neg])
-    Xs, ys = X[rows].astype(np.float64), y[rows]
+    Xs, ys = X[rows].astype(np.float64), y[rows].astype(np.float64)
     mu, sd = Xs.mean(axis=0), Xs.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
-    model = LogisticRegression(C=C, max_iter=300)
-    model.fit((Xs - mu) / sd, ys)
-    coef = model.coef_[0] / sd
-    return coef, float(model.intercept_[0] - (coef * mu).sum())
+    Z = (Xs - mu) / sd
+    F = Z.shape[1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = Z @ w[:F] + w[F]
+        nll = np.logaddexp(0.0, z) - ys * z
+        g = expit(z) - ys
+        grad = np.empty(F + 1)
+        grad[:F] = w[:F] + C * (Z.T @ g)
+        grad[F] = C * g.sum()
+        return 0.5 * float(w[:F] @ w[:F]) + C * float(nll.sum()), grad
+
+    floor = np.where(np.asarray(nonnegative, dtype=bool), 0.0, -np.inf) if nonnegative is not None \
+        else np.full(F, -np.inf)
+    bounds = [(None if np.isinf(lo) else lo, None) for lo in floor] + [(None, None)]
+    res = minimize(loss, np.zeros(F + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 500, "gtol": 1e-6})
+    coef = res.x[:F] / sd
+    return coef, float(res.x[F] - (coef * mu).sum())
 
 
 @dataclass
@@ -87,13 +113,16 @@ def schedule(n_days: int, window: int, min_train: int, step: int):
 
 
 def rolling_fit(X: np.ndarray, y: np.ndarray, valid: np.ndarray, names: list[str], *,
-                window: int = 250, min_train: int = 60, step: int = 21, seed: int = 0) -> RollingFit:
-    """Refit on a rolling window and keep each eval day's coefficients.
+                window: int = 250, min_train: int = 60, step: int = 21, seed: int = 0,
+                nonnegative: tuple[str, ...] = ()) -> RollingFit:
+    """Refit on a rolling window and keep each eval day's coefficients; the features named in
+    ``nonnegative`` (the media) keep coefficients >= 0 (:func:`fit_logistic`).
 
     ``X`` is (F, days, units), ``y`` and ``valid`` (days, units); units are stocks, or one market
     per day for market-wide media (units = 1). Each refit draws its negatives from a generator
     seeded by (seed, refit day), so a refit does not depend on the ones before or after it."""
     F = len(names)
+    held = np.isin(names, list(nonnegative))
     evals, coef = [], []
     for train, test in schedule(X.shape[1], window, min_train, step):
         mask = valid[train]
@@ -102,7 +131,7 @@ def rolling_fit(X: np.ndarray, y: np.ndarray, valid: np.ndarray, names: list[str
         if yt.sum() < 2 or (~yt).sum() < 2:
             continue
         w = np.zeros(F + 1)
-        w[:F], w[F] = fit_logistic(Xt, yt, np.random.default_rng([seed, int(test[0])]))
+        w[:F], w[F] = fit_logistic(Xt, yt, np.random.default_rng([seed, int(test[0])]), nonnegative=held)
         coef.append(np.repeat(w[None, :], len(test), axis=0))
         evals.append(test)
     if not evals:

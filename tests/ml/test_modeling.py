@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.metrics import average_precision_score
 
 from ml.modeling import influence_tests, train
@@ -155,3 +156,41 @@ def test_given_a_statistic_beyond_every_draw_of_a_long_null_then_its_p_goes_belo
     assert influence_tests.claim(6.0, short_null, np.array([]))["p_value"] == 1 / 22
     inside = influence_tests.claim(float(np.sort(long_null)[-3]), long_null, np.array([]))
     assert inside["p_value"] >= 3 / 151                              # within the draws: the exact p
+
+
+def _logit_data(seed: int, n: int = 6000, features: int = 6):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, features)) * rng.uniform(0.2, 4.0, features)
+    w = np.array([0.8, -0.8, 0.4, -0.4, 0.0, 0.2]) / X.std(axis=0)
+    y = rng.random(n) < 1.0 / (1.0 + np.exp(-(X @ w - 2.5)))
+    return X, y, w
+
+
+def test_given_no_bounds_when_fitting_the_logit_then_it_is_scikit_learns_regression():
+    from sklearn.linear_model import LogisticRegression
+
+    from ml.modeling.train import fit_logistic
+
+    X, y, _ = _logit_data(3)
+    coef, intercept = fit_logistic(X, y, np.random.default_rng(0), max_negatives_per_positive=10**6)
+    mu, sd = X.mean(axis=0), X.std(axis=0)
+    ref = LogisticRegression(C=1.0, tol=1e-8, max_iter=1000).fit((X - mu) / sd, y)
+    ref_coef = ref.coef_[0] / sd
+    assert np.allclose(coef * sd, ref.coef_[0], atol=1e-3)
+    assert intercept == pytest.approx(ref.intercept_[0] - (ref_coef * mu).sum(), abs=1e-3)
+
+
+def test_given_media_held_nonnegative_when_fitting_then_a_medium_that_lowers_the_odds_gets_zero():
+    """A medium is credited only for raising the chance of a big move: a feature whose true weight
+    is negative is held at 0 and the positive ones keep their sign and about their size."""
+    from ml.modeling.train import fit_logistic
+
+    X, y, w = _logit_data(4)
+    free, _ = fit_logistic(X, y, np.random.default_rng(0), max_negatives_per_positive=10**6)
+    held, _ = fit_logistic(X, y, np.random.default_rng(0), max_negatives_per_positive=10**6,
+                           nonnegative=np.array([True, True, True, True, False, False]))
+    assert free[1] < 0 and free[3] < 0                   # unconstrained, they come out negative
+    assert held[1] == 0.0 and held[3] == 0.0
+    assert held[0] > 0 and held[2] > 0
+    assert np.allclose(held[[0, 2]] * X.std(axis=0)[[0, 2]], free[[0, 2]] * X.std(axis=0)[[0, 2]], atol=0.1)
+    assert held[5] > 0                                   # a free feature keeps its own estimate

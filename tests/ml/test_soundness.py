@@ -123,3 +123,16 @@ def test_given_independent_autocorrelated_market_series_when_testing_then_the_le
                                 n_perm=99, n_boot=50, seed=int(rng.integers(1e6)))
         rejected += int(rows.loc[rows.period_type == "year", "p_value"].iloc[0] < 0.05)
     assert rejected / runs <= 0.12
+
+
+def test_given_posts_that_follow_the_move_when_scoring_then_no_clock_credits_the_board():
+    """Reverse causality: the buzz comes in the night after a stock's jump. The jump inflates the
+    stock's volatility control for weeks, and the buzz marks it as a one-off, so an unconstrained
+    logit weighs the board negatively and the permutation credited that as predictive influence
+    (seed 8100: Holm-significant). A medium counts only for raising the chance of a big move."""
+    frames, _ = make_world(8100, Plant(kind="board_buzz", q=0.5, lag=0))
+    config = ScoringConfig(window=250, min_train=60, step=21, n_perm=99, n_boot=200, seed=8100)
+    year = rolling_scores(build_panel(**frames), config)[0]
+    board = year[(year.period_type == "year") & (year.medium == "board")].set_index("clock")
+    assert (board["p_value"] > 0.05).all(), board[["influence", "p_value"]]
+    assert not board["significant"].any()
