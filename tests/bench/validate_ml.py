@@ -44,9 +44,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.truth import frames_from_truth
-from ml.features import build_panel
-from ml.scoring import ScoringConfig, rolling_scores
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))   # run as a script from anywhere
+
+from tests.truth import frames_from_truth  # noqa: E402
+from ml.features import build_panel  # noqa: E402
+from ml.scoring import ScoringConfig, rolling_scores  # noqa: E402
 
 START, END = dt.date(2025, 1, 1), dt.date(2025, 8, 29)
 CONFIG = ScoringConfig(window=250, min_train=60, step=21, n_perm=99, n_boot=500)
