@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import expit
 from scipy.stats import hypergeom
 
 from ml.features import MARKET_WINDOW
@@ -61,9 +63,6 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
     a big move: unconstrained, posts that follow a jump earned predictive "influence" with a
     negative weight, by marking that the jump inflating a stock's volatility control was a one-off
     (docs/BENCHMARKS.md, answer soundness)."""
-    from scipy.optimize import minimize
-    from scipy.special import expit
-
     pos = np.flatnonzero(y)
     neg = np.flatnonzero(~y)
     cap = max_negatives_per_positive * max(len(pos), 1)
@@ -85,9 +84,8 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
         grad[F] = C * g.sum()
         return 0.5 * float(w[:F] @ w[:F]) + C * float(nll.sum()), grad
 
-    floor = np.where(np.asarray(nonnegative, dtype=bool), 0.0, -np.inf) if nonnegative is not None \
-        else np.full(F, -np.inf)
-    bounds = [(None if np.isinf(lo) else lo, None) for lo in floor] + [(None, None)]
+    held = np.zeros(F, dtype=bool) if nonnegative is None else np.asarray(nonnegative, dtype=bool)
+    bounds = [(0.0 if h else None, None) for h in held] + [(None, None)]     # the intercept is free
     res = minimize(loss, np.zeros(F + 1), jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 500, "gtol": 1e-6})
     coef = res.x[:F] / sd

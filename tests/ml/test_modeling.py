@@ -158,12 +158,13 @@ def test_given_a_statistic_beyond_every_draw_of_a_long_null_then_its_p_goes_belo
     assert inside["p_value"] >= 3 / 151                              # within the draws: the exact p
 
 
-def _logit_data(seed: int, n: int = 6000, features: int = 6):
+def _logit_data(seed: int, n: int = 6000) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) of a logit whose six features weigh +0.8, -0.8, +0.4, -0.4, 0 and +0.2 per sd."""
+    weights = np.array([0.8, -0.8, 0.4, -0.4, 0.0, 0.2])
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, features)) * rng.uniform(0.2, 4.0, features)
-    w = np.array([0.8, -0.8, 0.4, -0.4, 0.0, 0.2]) / X.std(axis=0)
-    y = rng.random(n) < 1.0 / (1.0 + np.exp(-(X @ w - 2.5)))
-    return X, y, w
+    X = rng.normal(size=(n, len(weights))) * rng.uniform(0.2, 4.0, len(weights))
+    y = rng.random(n) < 1.0 / (1.0 + np.exp(-(X @ (weights / X.std(axis=0)) - 2.5)))
+    return X, y
 
 
 def test_given_no_bounds_when_fitting_the_logit_then_it_is_scikit_learns_regression():
@@ -171,7 +172,7 @@ def test_given_no_bounds_when_fitting_the_logit_then_it_is_scikit_learns_regress
 
     from ml.modeling.train import fit_logistic
 
-    X, y, _ = _logit_data(3)
+    X, y = _logit_data(3)
     coef, intercept = fit_logistic(X, y, np.random.default_rng(0), max_negatives_per_positive=10**6)
     mu, sd = X.mean(axis=0), X.std(axis=0)
     ref = LogisticRegression(C=1.0, tol=1e-8, max_iter=1000).fit((X - mu) / sd, y)
@@ -185,7 +186,7 @@ def test_given_media_held_nonnegative_when_fitting_then_a_medium_that_lowers_the
     is negative is held at 0 and the positive ones keep their sign and about their size."""
     from ml.modeling.train import fit_logistic
 
-    X, y, w = _logit_data(4)
+    X, y = _logit_data(4)
     free, _ = fit_logistic(X, y, np.random.default_rng(0), max_negatives_per_positive=10**6)
     held, _ = fit_logistic(X, y, np.random.default_rng(0), max_negatives_per_positive=10**6,
                            nonnegative=np.array([True, True, True, True, False, False]))
