@@ -61,3 +61,31 @@ def test_given_the_ml_workers_media_then_the_dashboard_names_every_one():
     from services.api.dashboard import MEDIUM
 
     assert set(MEDIUM) == set(STOCK_MEDIA) | set(MARKET_MEDIA)
+
+
+class _LastSecondOfTheMinute:
+    """api_rate_take's contract (migration 0009) at a minute's last second: grants up to ``want``
+    of what is left of the limit and says the minute ends in 1 s (rounded up)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.taken, self.wants = limit, 0, []
+
+    def one(self, _sql, params):
+        _digest, _limit, want = params
+        self.wants.append(want)
+        granted = min(want, self.limit - self.taken)
+        self.taken += granted
+        return {"granted": granted, "retry_after": 1}
+
+
+def test_given_the_last_second_of_a_minute_when_requests_come_then_the_limiter_takes_one_at_a_time():
+    """A lease taken in the minute's last second expires at once: taking one at a time there loses
+    at most the first lease's rest, where leasing on (the old limiter) spent 3 of the limit a request."""
+    from services.api.http import RateLimiter
+
+    limiter, db = RateLimiter(150), _LastSecondOfTheMinute(150)
+    assert limiter.lease == 3
+    allowed = sum(limiter.hit(db, "key") is None for _ in range(20))
+    assert allowed == 20
+    assert db.wants == [3] + [1] * 19
+    assert db.taken == 20 + (limiter.lease - 1)
